@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Fetch and build stock Postfix from Debian's source package, for pfinet's
+# differential tests (c_tests/driver.c is linked against these trees).
+#
+#   scripts/stock-postfix.sh [--version 3.7.11|3.10.13]     (default 3.7.11)
+#
+# Result: <cache>/<version>/ holding two trees, in each of which libutil.a
+# and libglobal.a (all the driver needs) are built:
+#   stock/         make makefiles CCARGS="-DNO_NIS"
+#   stock-noipv6/  make makefiles CCARGS="-DNO_NIS -DNO_IPV6"
+# where <cache> is $PFINET_CACHE if set, else <repo>/.cache/postfix
+# (git-ignored). Nothing from Postfix is ever placed in the repository.
+#
+# Each tree also gets two one-line files that say how to build the driver
+# against it (taken from the tree's own conf/makedefs.out, so they stay right
+# whatever makedefs found on this machine):
+#   driver.cflags  -I<tree>/include -D<SYSTYPE> <CCARGS>
+#   driver.libs    <tree>/lib/libglobal.a <tree>/lib/libutil.a <SYSLIBS>
+#
+# Idempotent: once <cache>/<version>/.complete exists nothing is rebuilt.
+# A build happens in a temporary folder beside the result and is renamed into
+# place only when both trees are done, so an interrupted run never leaves a
+# half-built tree that looks complete. Concurrent runs serialise on a lock.
+#
+# stdout: only the path of <cache>/<version> (last line). Everything else,
+# including apt and make output, goes to stderr (make output to a log file
+# inside each tree, whose tail is shown on failure).
+set -euo pipefail
+
+version=3.7.11
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --version) version="${2:?--version needs a value}"; shift 2 ;;
+        --version=*) version="${1#--version=}"; shift ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2; exit 0 ;;
+        *) echo "stock-postfix.sh: unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+
+case "$version" in
+    3.7.11)  debver=3.7.11-0+deb12u1 ;;
+    3.10.13) debver=3.10.13-0+deb13u1 ;;
+    *) echo "stock-postfix.sh: unsupported version $version (3.7.11 or 3.10.13)" >&2; exit 2 ;;
+esac
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_root=$(cd "$script_dir/.." && pwd)
+base=${PFINET_CACHE:-$repo_root/.cache/postfix}
+dest=$base/$version
+
+log() { echo "stock-postfix: $*" >&2; }
+
+# Everything below writes to stderr only; fd 3 keeps the real stdout.
+exec 3>&1 1>&2
+
+# Packages and deb-src (idempotent, quick when all is there).
+bash "$script_dir/apt-setup.sh"
+
+# What makedefs looks for besides apt-setup.sh's list: with these present the
+# build (and so the driver's link line) is the same on every machine:
+# ICU (SMTPUTF8 support, -licu*), libnsl (-lnsl), pkg-config (finds ICU).
+extra=()
+for p in libicu-dev libnsl-dev pkg-config; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || extra+=("$p")
+done
+if [ ${#extra[@]} -gt 0 ]; then
+    log "installing ${extra[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${extra[@]}" >/dev/null ||
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${extra[@]}" >/dev/null; }
+fi
+
+mkdir -p "$base"
+exec 9>"$base/.lock-$version"
+flock 9
+
+# driver.cflags / driver.libs for a finished tree, from what makedefs decided
+# for it (rewritten on every run: cheap, and right even if the cache moved).
+write_flags() {   # write_flags <tree>
+    local tree=$1 systype syslibs ccargs
+    systype=$(sed -n 's/^SYSTYPE[[:space:]]*=[[:space:]]*//p' "$tree/conf/makedefs.out" | head -n1)
+    syslibs=$(sed -n 's/^SYSLIBS[[:space:]]*=[[:space:]]*//p' "$tree/conf/makedefs.out" | head -n1)
+    ccargs=$(sed -n 's/^# CCARGS=//p' "$tree/conf/makedefs.out" | head -n1)
+    [ -n "$systype" ] || { log "$tree: no SYSTYPE in conf/makedefs.out"; exit 1; }
+    # -Wno-comment: Postfix's headers nest "/*" in comments (Postfix's own
+    # build uses it too); nothing else is needed for -Wall -Wextra -Werror.
+    echo "-Wno-comment -I$tree/include -D$systype $ccargs" >"$tree/driver.cflags.tmp"
+    syslibs=$(echo $syslibs)   # squeeze blanks
+    echo "$tree/lib/libglobal.a $tree/lib/libutil.a $syslibs" >"$tree/driver.libs.tmp"
+    mv "$tree/driver.cflags.tmp" "$tree/driver.cflags"
+    mv "$tree/driver.libs.tmp" "$tree/driver.libs"
+}
+
+finish() {
+    write_flags "$dest/stock"
+    write_flags "$dest/stock-noipv6"
+    echo "$dest" >&3
+    exit 0
+}
+
+if [ -f "$dest/.complete" ] && [ -d "$dest/stock/lib" ] && [ -d "$dest/stock-noipv6/lib" ]; then
+    log "already built: $dest"
+    finish
+fi
+
+tmp=$(mktemp -d "$base/.build-$version.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+log "fetching postfix=$debver (apt-get source) into $tmp"
+(cd "$tmp" && apt-get source -qq -o APT::Sandbox::User=root --only-source "postfix=$debver")
+src=$tmp/postfix-$version
+if [ ! -f "$src/makedefs" ]; then
+    log "apt-get source did not produce $src"
+    exit 1
+fi
+rm -f "$tmp"/postfix_* # .dsc, .orig.tar.gz, .debian.tar.xz, signatures
+
+# The WARN value that Postfix's top-level Makefile passes to each directory.
+postfix_warn="-Wmissing-prototypes -Wformat -Wno-comment -fno-common"
+
+build_tree() {   # build_tree <name> <ccargs>
+    local name=$1 ccargs=$2 tree=$tmp/$1 final=$dest/$1 buildlog
+    cp -a "$src" "$tree"
+    buildlog=$tree/pfinet-build.log
+    log "building $name (CCARGS=\"$ccargs\"), log: $final/pfinet-build.log"
+    # Only src/util and src/global (libutil.a, libglobal.a and the headers
+    # they install into include/) are built, the way the top-level "make"
+    # builds each directory. A full "make" is not needed, and with -DNO_IPV6
+    # it fails for 3.10.13 (src/smtpd/smtpd_peer.c uses ss_family).
+    if ! (cd "$tree" &&
+          make makefiles CCARGS="$ccargs" &&
+          for d in src/util src/global; do
+              (cd "$d" && make -j2 "WARN=$postfix_warn" update MAKELEVEL=) || exit 1
+          done) >"$buildlog" 2>&1; then
+        log "build of $name failed; last lines of its log:"
+        tail -n 40 "$buildlog" >&2
+        exit 1
+    fi
+    for lib in libutil.a libglobal.a; do
+        [ -f "$tree/lib/$lib" ] || { log "$name: missing lib/$lib"; exit 1; }
+    done
+}
+
+build_tree stock "-DNO_NIS"
+build_tree stock-noipv6 "-DNO_NIS -DNO_IPV6"
+rm -rf "$src"
+
+{
+    echo "postfix=$debver"
+    echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+} >"$tmp/.complete"
+
+# Replace any earlier incomplete result, then move the finished build in.
+# The stamp is the last thing to appear under its final name.
+if [ -e "$dest" ]; then
+    rm -rf "$dest"
+fi
+mv "$tmp/.complete" "$tmp/complete.stamp"
+mv "$tmp" "$dest"
+trap - EXIT
+mv "$dest/complete.stamp" "$dest/.complete"
+
+log "done: $dest"
+finish

@@ -1,0 +1,91 @@
+//! ffi - the one panic boundary and the pointer checks every export uses
+//!
+//! Every `extern "C"` function of pfinet runs its body through
+//! [`postfix_boundary`] (Postfix names: a panic becomes Postfix's
+//! `msg_panic`, which aborts, as Postfix does on an internal error) or
+//! [`api_boundary`] (the `pfinet_*` API: a panic becomes an error value and
+//! the process goes on). No panic unwinds into C.
+
+use std::ffi::CStr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use libc::c_char;
+
+use crate::host;
+
+/// Run `body` for the Postfix-named function `name`; a panic inside is
+/// reported as Postfix's `msg_panic("name: internal error: ...")`.
+pub fn postfix_boundary<T>(name: &str, body: impl FnOnce() -> T) -> T {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(v) => v,
+        Err(cause) => host::panic(format!("{name}: internal error: {}", why(&cause)).as_bytes()),
+    }
+}
+
+/// Run `body` for a `pfinet_*` function; a panic becomes `on_panic`.
+pub fn api_boundary<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(on_panic)
+}
+
+fn why(cause: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = cause.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = cause.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".to_string()
+    }
+}
+
+/// The bytes of a C string, or `None` for a null pointer.
+///
+/// # Safety
+/// `p` is null or points to a NUL-terminated string that outlives `'a`.
+pub unsafe fn bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: the caller vouches that `p` is a live C string.
+        Some(unsafe { CStr::from_ptr(p) }.to_bytes())
+    }
+}
+
+/// Postfix dereferences its arguments without checking; pfinet checks and
+/// reports a null one as Postfix would report any impossible input.
+pub fn null_arg(func: &str, arg: &str) -> ! {
+    host::panic(format!("{func}: null {arg} argument").as_bytes())
+}
+
+/// Postfix's mymalloc(): memory for `n` items of `T`, or Postfix's fatal
+/// "mymalloc: insufficient memory for N bytes: ERROR". Free with
+/// `libc::free`.
+pub fn xmalloc<T>(n: usize) -> *mut T {
+    let len = n.saturating_mul(std::mem::size_of::<T>()).max(1);
+    // SAFETY: malloc has no preconditions; null is checked below.
+    let p = unsafe { libc::malloc(len) };
+    if p.is_null() {
+        out_of_memory("mymalloc", len);
+    }
+    p.cast()
+}
+
+/// Postfix's myrealloc() for `n` items of `T`.
+///
+/// # Safety
+/// `p` came from [`xmalloc`] or [`xrealloc`] and is not used afterwards.
+pub unsafe fn xrealloc<T>(p: *mut T, n: usize) -> *mut T {
+    let len = n.saturating_mul(std::mem::size_of::<T>()).max(1);
+    // SAFETY: the caller vouches that p is a live malloc'ed block.
+    let q = unsafe { libc::realloc(p.cast(), len) };
+    if q.is_null() {
+        out_of_memory("myrealloc", len);
+    }
+    q.cast()
+}
+
+fn out_of_memory(func: &str, len: usize) -> ! {
+    let err = host::strerror(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+    let mut text = format!("{func}: insufficient memory for {len} bytes: ").into_bytes();
+    text.extend_from_slice(&err);
+    host::fatal(&text)
+}

@@ -1,0 +1,207 @@
+//! host - where pfinet's diagnostics and `why` strings go
+//!
+//! Postfix's modules report through `msg_info(3)`, `msg_warn`, `msg_fatal`
+//! and `msg_panic`, honour the global `msg_verbose`, and return error text
+//! in a `VSTRING`. This module is the one place that knows where those go:
+//!
+//! * with the `postfix` feature, to Postfix's own functions in libutil.a, so
+//!   that syslog, `msg_verbose`, fatal cleanup and exit codes behave as in
+//!   Postfix;
+//! * standalone, to stderr as `prog: text`, `prog: warning: text`,
+//!   `prog: fatal: text` (then `_exit(1)`, as Postfix's msg_fatal ends the
+//!   process, without its one-second sleep) and `prog: panic: text` (then
+//!   `abort()`), where `prog` is argv\[0\] unless `pfinet_msg_tag()` set it.
+//!   `VSTRING` is then pfinet's own opaque string, read with
+//!   `pfinet_vstring_str()` and freed with `pfinet_vstring_free()`.
+//!
+//! Text is bytes, not UTF-8: Postfix prints input as it came.
+
+use libc::c_char;
+
+/// Postfix's variable-length string. With the `postfix` feature this is
+/// Postfix's own `struct VSTRING`; standalone, it is pfinet's, opaque to C.
+pub struct VSTRING {
+    #[cfg_attr(feature = "postfix", allow(dead_code))]
+    text: std::ffi::CString,
+}
+
+/// C text for a byte string: Postfix texts never hold NUL, so cut at one.
+fn c_text(text: &[u8]) -> std::ffi::CString {
+    let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
+    std::ffi::CString::new(&text[..end]).expect("NUL removed above")
+}
+
+#[cfg(feature = "postfix")]
+mod binding {
+    use super::*;
+    use libc::c_int;
+
+    unsafe extern "C" {
+        static msg_verbose: c_int;
+        fn msg_info(fmt: *const c_char, ...);
+        fn msg_warn(fmt: *const c_char, ...);
+        fn msg_fatal(fmt: *const c_char, ...) -> !;
+        fn msg_panic(fmt: *const c_char, ...) -> !;
+        fn vstring_alloc(len: isize) -> *mut VSTRING;
+        fn vstring_strcpy(vp: *mut VSTRING, src: *const c_char) -> *mut VSTRING;
+    }
+
+    pub fn verbose() -> i32 {
+        // SAFETY: Postfix's msg_verbose is a plain int that Postfix itself
+        // reads without synchronisation; Postfix is single-threaded.
+        unsafe { msg_verbose }
+    }
+
+    const FMT: &[u8] = b"%s\0";
+
+    pub fn info(text: &[u8]) {
+        let t = c_text(text);
+        // SAFETY: "%s" with one valid NUL-terminated string argument.
+        unsafe { msg_info(FMT.as_ptr().cast(), t.as_ptr()) }
+    }
+
+    pub fn warn(text: &[u8]) {
+        let t = c_text(text);
+        // SAFETY: as in info().
+        unsafe { msg_warn(FMT.as_ptr().cast(), t.as_ptr()) }
+    }
+
+    pub fn fatal(text: &[u8]) -> ! {
+        let t = c_text(text);
+        // SAFETY: as in info(); msg_fatal does not return.
+        unsafe { msg_fatal(FMT.as_ptr().cast(), t.as_ptr()) }
+    }
+
+    pub fn panic(text: &[u8]) -> ! {
+        let t = c_text(text);
+        // SAFETY: as in info(); msg_panic does not return.
+        unsafe { msg_panic(FMT.as_ptr().cast(), t.as_ptr()) }
+    }
+
+    /// vstring_sprintf(why ? why : (why = vstring_alloc(20)), "%s", text)
+    ///
+    /// # Safety
+    /// `why` is null or a live Postfix VSTRING.
+    pub unsafe fn why_set(why: *mut VSTRING, text: &[u8]) -> *mut VSTRING {
+        let t = c_text(text);
+        // SAFETY: the caller vouches for `why`; a fresh one comes from
+        // vstring_alloc, which never returns null (it is fatal instead).
+        unsafe {
+            let why = if why.is_null() { vstring_alloc(20) } else { why };
+            vstring_strcpy(why, t.as_ptr())
+        }
+    }
+}
+
+#[cfg(not(feature = "postfix"))]
+mod binding {
+    use super::*;
+    use std::io::Write;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    static VERBOSE: AtomicI32 = AtomicI32::new(0);
+    static TAG: Mutex<Option<Vec<u8>>> = Mutex::new(None);
+
+    pub fn verbose() -> i32 {
+        VERBOSE.load(Ordering::Relaxed)
+    }
+
+    pub fn set_verbose(level: i32) {
+        VERBOSE.store(level, Ordering::Relaxed)
+    }
+
+    pub fn set_tag(tag: &[u8]) {
+        *TAG.lock().unwrap_or_else(|e| e.into_inner()) = Some(tag.to_vec());
+    }
+
+    fn tag() -> Vec<u8> {
+        use std::os::unix::ffi::OsStrExt;
+        if let Some(t) = TAG.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            return t;
+        }
+        std::env::args_os()
+            .next()
+            .map(|a| a.as_bytes().to_vec())
+            .unwrap_or_else(|| b"pfinet".to_vec())
+    }
+
+    /// One line, written in one call so lines from threads do not mix.
+    fn emit(level: Option<&str>, text: &[u8]) {
+        let mut line = tag();
+        line.extend_from_slice(b": ");
+        if let Some(level) = level {
+            line.extend_from_slice(level.as_bytes());
+            line.extend_from_slice(b": ");
+        }
+        line.extend_from_slice(text);
+        line.push(b'\n');
+        let _ = std::io::stderr().lock().write_all(&line);
+    }
+
+    pub fn info(text: &[u8]) {
+        emit(None, text)
+    }
+
+    pub fn warn(text: &[u8]) {
+        emit(Some("warning"), text)
+    }
+
+    pub fn fatal(text: &[u8]) -> ! {
+        emit(Some("fatal"), text);
+        // SAFETY: _exit ends the process at once, as Postfix's msg_fatal.
+        unsafe { libc::_exit(1) }
+    }
+
+    pub fn panic(text: &[u8]) -> ! {
+        emit(Some("panic"), text);
+        std::process::abort()
+    }
+
+    /// # Safety
+    /// `why` is null or a VSTRING that pfinet handed out and not yet freed.
+    pub unsafe fn why_set(why: *mut VSTRING, text: &[u8]) -> *mut VSTRING {
+        let text = c_text(text);
+        if why.is_null() {
+            return Box::into_raw(Box::new(VSTRING { text }));
+        }
+        // SAFETY: the caller vouches that `why` is a live pfinet VSTRING.
+        unsafe { (*why).text = text };
+        why
+    }
+
+    /// # Safety
+    /// `why` is a live pfinet VSTRING.
+    pub unsafe fn why_str(why: *const VSTRING) -> *const c_char {
+        // SAFETY: the caller vouches for `why`.
+        unsafe { (*why).text.as_ptr() }
+    }
+
+    /// # Safety
+    /// `why` is null or a pfinet VSTRING, not used again.
+    pub unsafe fn why_free(why: *mut VSTRING) {
+        if !why.is_null() {
+            // SAFETY: it came from Box::into_raw in why_set().
+            drop(unsafe { Box::from_raw(why) });
+        }
+    }
+}
+
+pub use binding::*;
+
+/// Whether this library reports through Postfix's msg_*(3).
+pub const POSTFIX_BINDING: bool = cfg!(feature = "postfix");
+
+/// The C library's text for an errno, as Postfix's `%m` prints it.
+pub fn strerror(errno: i32) -> Vec<u8> {
+    let mut buf = [0 as libc::c_char; 256];
+    // SAFETY: buf is writable for its length; strerror_r (XSI) writes a
+    // NUL-terminated string into it or fails without writing.
+    let rc = unsafe { libc::strerror_r(errno, buf.as_mut_ptr(), buf.len()) };
+    if rc != 0 {
+        return format!("Unknown error {errno}").into_bytes();
+    }
+    // SAFETY: on success buf holds a NUL-terminated string.
+    unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_bytes().to_vec()
+}
+

@@ -1,0 +1,340 @@
+//! inet_addr_list - internet address list manager
+//!
+//! `INET_ADDR_LIST` holds `used` of `size` `struct sockaddr_storage`
+//! entries. `inet_addr_list_init()` prepares an empty list (room for two),
+//! `inet_addr_list_append()` copies an IPv4 or IPv6 socket address to the
+//! end (doubling the room when full), `inet_addr_list_uniq()` sorts by
+//! address and drops duplicates, `inet_addr_list_free()` releases the
+//! storage (src/util/inet_addr_list.c).
+//!
+//! The order after uniq is the order stock Postfix produces: Postfix sorts
+//! with qsort(3) and sock_addr_cmp_addr(), whose IPv4 comparison subtracts
+//! the network-order 32-bit words as host integers with wrap-around. That
+//! is not a total order, so the result depends on the sort algorithm; glibc
+//! sorts with a top-down merge sort ([`glibc_msort`]), which this module
+//! reproduces step by step. Kept deliberately: Postfix's behaviour.
+//!
+//! DIAGNOSTICS: with msg_verbose > 1, append logs
+//! "inet_addr_list_append: ADDR". Comparing an address of another family
+//! is a panic: "sock_addr_cmp_addr: unsupported address family N".
+//! Out of memory is fatal, as Postfix's mymalloc.
+
+use std::cmp::Ordering;
+
+/// The part of a socket address that sock_addr_cmp_addr() reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddrKey<'a> {
+    pub family: u16,
+    /// sin_addr (4 bytes) or sin6_addr (16 bytes), as stored.
+    pub addr: &'a [u8],
+}
+
+/// Postfix's sock_addr_cmp_addr(): `Err(family)` for an unsupported one.
+pub fn sock_addr_cmp_addr(a: AddrKey, b: AddrKey, ipv6: bool) -> Result<i32, u16> {
+    if a.family != b.family {
+        return Ok(i32::from(a.family) - i32::from(b.family));
+    }
+    let v4 = libc::AF_INET as u16;
+    let v6 = libc::AF_INET6 as u16;
+    if a.family == v4 {
+        let word = |k: &[u8]| u32::from_ne_bytes([k[0], k[1], k[2], k[3]]);
+        Ok(word(a.addr).wrapping_sub(word(b.addr)) as i32)
+    } else if ipv6 && a.family == v6 {
+        Ok(match a.addr[..16].cmp(&b.addr[..16]) {
+            Ordering::Less => -1,
+            Ordering::Equal => 0,
+            Ordering::Greater => 1,
+        })
+    } else {
+        Err(a.family)
+    }
+}
+
+/// glibc's qsort(): a stable top-down merge sort that takes from the left
+/// run while `cmp(left, right) <= 0` (stdlib/msort.c). With a comparator
+/// that is not a total order only this exact sequence gives glibc's result.
+pub fn glibc_msort<T: Clone, E>(v: &mut [T], cmp: &mut impl FnMut(&T, &T) -> Result<i32, E>) -> Result<(), E> {
+    let mut tmp = Vec::with_capacity(v.len());
+    msort_with_tmp(v, &mut tmp, cmp)
+}
+
+fn msort_with_tmp<T: Clone, E>(
+    b: &mut [T],
+    tmp: &mut Vec<T>,
+    cmp: &mut impl FnMut(&T, &T) -> Result<i32, E>,
+) -> Result<(), E> {
+    let n = b.len();
+    if n <= 1 {
+        return Ok(());
+    }
+    let n1 = n / 2;
+    msort_with_tmp(&mut b[..n1], tmp, cmp)?;
+    msort_with_tmp(&mut b[n1..], tmp, cmp)?;
+    tmp.clear();
+    let (mut i, mut j) = (0, n1);
+    while i < n1 && j < n {
+        if cmp(&b[i], &b[j])? <= 0 {
+            tmp.push(b[i].clone());
+            i += 1;
+        } else {
+            tmp.push(b[j].clone());
+            j += 1;
+        }
+    }
+    tmp.extend_from_slice(&b[i..n1]);
+    let done = tmp.len();
+    b[..done].clone_from_slice(tmp);
+    Ok(())
+}
+
+/// Postfix's uniq step after sorting: keep the first of each run of equal
+/// neighbours; returns the new length.
+pub fn uniq_sorted<T: Clone, E>(v: &mut [T], cmp: &mut impl FnMut(&T, &T) -> Result<i32, E>) -> Result<usize, E> {
+    let mut n = 0;
+    let mut m = 0;
+    while m < v.len() {
+        if m != n {
+            v[n] = v[m].clone();
+        }
+        while m + 1 < v.len() && cmp(&v[n], &v[m + 1])? == 0 {
+            m += 1;
+        }
+        m += 1;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Sort and de-duplicate as inet_addr_list_uniq(); `key` reads an entry.
+pub fn sort_uniq<T: Clone>(v: &mut [T], key: impl Fn(&T) -> AddrKey<'_>, ipv6: bool) -> Result<usize, u16> {
+    let mut cmp = |a: &T, b: &T| sock_addr_cmp_addr(key(a), key(b), ipv6);
+    glibc_msort(v, &mut cmp)?;
+    uniq_sorted(v, &mut cmp)
+}
+
+pub mod abi {
+    use super::*;
+    use crate::{ffi, host};
+    use libc::{c_int, sockaddr, sockaddr_in, sockaddr_in6, sockaddr_storage};
+
+    /// Postfix's INET_ADDR_LIST.
+    #[repr(C)]
+    pub struct INET_ADDR_LIST {
+        /// nr of elements in use
+        pub used: c_int,
+        /// actual list size
+        pub size: c_int,
+        /// payload
+        pub addrs: *mut sockaddr_storage,
+    }
+
+    const IPV6: bool = cfg!(feature = "has_ipv6");
+
+    /// SOCK_ADDR_LEN() on a system without sa_len.
+    fn sock_addr_len(family: u16) -> usize {
+        if IPV6 && family == libc::AF_INET6 as u16 {
+            std::mem::size_of::<sockaddr_in6>()
+        } else {
+            std::mem::size_of::<sockaddr_in>()
+        }
+    }
+
+    fn key(sa: &sockaddr_storage) -> AddrKey<'_> {
+        let family = sa.ss_family;
+        // SAFETY: sockaddr_storage is large enough and suitably aligned for
+        // every sockaddr type; we only read plain bytes of it.
+        let addr: &[u8] = unsafe {
+            let p = (sa as *const sockaddr_storage).cast::<u8>();
+            if IPV6 && family == libc::AF_INET6 as u16 {
+                let off = std::mem::offset_of!(sockaddr_in6, sin6_addr);
+                std::slice::from_raw_parts(p.add(off), 16)
+            } else {
+                let off = std::mem::offset_of!(sockaddr_in, sin_addr);
+                std::slice::from_raw_parts(p.add(off), 4)
+            }
+        };
+        AddrKey { family, addr }
+    }
+
+    /// Postfix's SOCKADDR_TO_HOSTADDR() text (getnameinfo, cut at '%').
+    fn hostaddr(sa: &sockaddr_storage) -> Vec<u8> {
+        let k = key(sa);
+        if k.family == libc::AF_INET as u16 {
+            crate::inet_pton::ntop4(k.addr.try_into().expect("4 bytes")).into_bytes()
+        } else if IPV6 && k.family == libc::AF_INET6 as u16 {
+            crate::inet_pton::ntop6(k.addr.try_into().expect("16 bytes")).into_bytes()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// # Safety
+    /// `list` points to an INET_ADDR_LIST.
+    unsafe fn list_mut<'a>(list: *mut INET_ADDR_LIST, func: &str) -> &'a mut INET_ADDR_LIST {
+        if list.is_null() {
+            ffi::null_arg(func, "list");
+        }
+        // SAFETY: not null; the caller vouches for the rest.
+        unsafe { &mut *list }
+    }
+
+    /// Postfix: `void inet_addr_list_init(INET_ADDR_LIST *list)`.
+    ///
+    /// # Safety
+    /// `list` points to writable memory for an INET_ADDR_LIST.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn inet_addr_list_init(list: *mut INET_ADDR_LIST) {
+        ffi::postfix_boundary("inet_addr_list_init", || {
+            // SAFETY: see the function's contract.
+            let list = unsafe { list_mut(list, "inet_addr_list_init") };
+            list.used = 0;
+            list.size = 0;
+            list.addrs = ffi::xmalloc(2);
+            list.size = 2;
+        })
+    }
+
+    /// Postfix: `void inet_addr_list_append(INET_ADDR_LIST *list, struct
+    /// sockaddr *addr)`.
+    ///
+    /// # Safety
+    /// `list` was initialised by inet_addr_list_init(); `addr` points to a
+    /// sockaddr_in or (IPv6 builds) sockaddr_in6 of its family.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn inet_addr_list_append(list: *mut INET_ADDR_LIST, addr: *mut sockaddr) {
+        ffi::postfix_boundary("inet_addr_list_append", || {
+            // SAFETY: see the function's contract.
+            let list = unsafe { list_mut(list, "inet_addr_list_append") };
+            if addr.is_null() {
+                ffi::null_arg("inet_addr_list_append", "address");
+            }
+            // SAFETY: addr points to at least a struct sockaddr.
+            let family = unsafe { (*addr).sa_family };
+            let len = sock_addr_len(family);
+            // SAFETY: zeroed sockaddr_storage is a valid value; the caller
+            // vouches that addr holds `len` bytes for its family.
+            let entry = unsafe {
+                let mut ss: sockaddr_storage = std::mem::zeroed();
+                std::ptr::copy_nonoverlapping(addr.cast::<u8>(), (&raw mut ss).cast::<u8>(), len);
+                ss
+            };
+            if host::verbose() > 1 {
+                host::info(&[b"inet_addr_list_append: ".as_slice(), &hostaddr(&entry)].concat());
+            }
+            if list.used >= list.size {
+                let new_size = list.size.saturating_mul(2).max(1);
+                // SAFETY: addrs came from xmalloc/xrealloc in this module.
+                list.addrs = unsafe { ffi::xrealloc(list.addrs, new_size as usize) };
+                list.size = new_size;
+            }
+            // SAFETY: used < size after the growth above. Postfix copies
+            // only SOCK_ADDR_LEN bytes; the rest of the slot is unspecified
+            // there and zero here.
+            unsafe { list.addrs.add(list.used as usize).write(entry) };
+            list.used += 1;
+        })
+    }
+
+    /// Postfix: `void inet_addr_list_uniq(INET_ADDR_LIST *list)`.
+    ///
+    /// # Safety
+    /// `list` was initialised by inet_addr_list_init().
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn inet_addr_list_uniq(list: *mut INET_ADDR_LIST) {
+        ffi::postfix_boundary("inet_addr_list_uniq", || {
+            // SAFETY: see the function's contract.
+            let list = unsafe { list_mut(list, "inet_addr_list_uniq") };
+            if list.used <= 0 {
+                return;
+            }
+            // SAFETY: addrs holds `used` initialised entries.
+            let entries = unsafe { std::slice::from_raw_parts_mut(list.addrs, list.used as usize) };
+            match sort_uniq(entries, key, IPV6) {
+                Ok(n) => list.used = n as c_int,
+                Err(family) => {
+                    host::panic(format!("sock_addr_cmp_addr: unsupported address family {family}").as_bytes())
+                }
+            }
+        })
+    }
+
+    /// Postfix: `void inet_addr_list_free(INET_ADDR_LIST *list)`.
+    ///
+    /// # Safety
+    /// `list` was initialised by inet_addr_list_init() and is not used
+    /// again without another init.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn inet_addr_list_free(list: *mut INET_ADDR_LIST) {
+        ffi::postfix_boundary("inet_addr_list_free", || {
+            // SAFETY: see the function's contract.
+            let list = unsafe { list_mut(list, "inet_addr_list_free") };
+            // SAFETY: addrs came from xmalloc/xrealloc (malloc).
+            unsafe { libc::free(list.addrs.cast()) };
+        })
+    }
+}
+
+pub use abi::INET_ADDR_LIST;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v4(s: &str) -> (u16, Vec<u8>) {
+        (libc::AF_INET as u16, s.parse::<std::net::Ipv4Addr>().unwrap().octets().to_vec())
+    }
+
+    #[test]
+    fn ipv4_compare_wraps_like_postfix() {
+        // 0.0.0.1 vs 128.0.0.2 on a little-endian host: s_addr words are
+        // 0x01000000 and 0x02000080; 0x01000000 - 0x02000080 wraps to a
+        // negative int, so 0.0.0.1 sorts first.
+        let (f, a) = v4("0.0.0.1");
+        let (_, b) = v4("128.0.0.2");
+        let r = sock_addr_cmp_addr(AddrKey { family: f, addr: &a }, AddrKey { family: f, addr: &b }, true).unwrap();
+        let wa = u32::from_ne_bytes(a[..].try_into().unwrap());
+        let wb = u32::from_ne_bytes(b[..].try_into().unwrap());
+        assert_eq!(r, wa.wrapping_sub(wb) as i32);
+    }
+
+    #[test]
+    fn merge_sort_matches_libc_qsort_on_total_orders() {
+        // With a total order, any correct sort gives the same result: check
+        // against the C library's qsort through sort_unstable's answer.
+        let mut v: Vec<u32> = (0..1000u32).map(|i| i.wrapping_mul(2654435761) % 997).collect();
+        let mut want = v.clone();
+        want.sort();
+        glibc_msort(&mut v, &mut |a: &u32, b: &u32| Ok::<i32, ()>(*a as i32 - *b as i32)).unwrap();
+        assert_eq!(v, want);
+        let n = uniq_sorted(&mut v, &mut |a: &u32, b: &u32| Ok::<i32, ()>(*a as i32 - *b as i32)).unwrap();
+        want.dedup();
+        assert_eq!(&v[..n], &want[..]);
+    }
+
+    #[test]
+    fn merge_sort_is_glibc_qsort_with_a_wrapping_comparator() {
+        // The oracle is the C library's qsort itself, called with Postfix's
+        // comparator on IPv4 words spread over the whole range.
+        extern "C" fn cmp(a: *const libc::c_void, b: *const libc::c_void) -> libc::c_int {
+            // SAFETY: qsort passes pointers into the u32 array below.
+            let (a, b) = unsafe { (*a.cast::<u32>(), *b.cast::<u32>()) };
+            a.wrapping_sub(b) as i32
+        }
+        let mut seed = 0x1234_5678_9abc_def0u64;
+        for n in [2usize, 3, 7, 16, 100, 1000] {
+            let mut words: Vec<u32> = (0..n)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed as u32
+                })
+                .collect();
+            let mut ours = words.clone();
+            // SAFETY: words is a live array of n u32 and cmp reads u32s.
+            unsafe { libc::qsort(words.as_mut_ptr().cast(), n, 4, Some(cmp)) };
+            glibc_msort(&mut ours, &mut |a: &u32, b: &u32| Ok::<i32, ()>(a.wrapping_sub(*b) as i32)).unwrap();
+            assert_eq!(ours, words, "n={n}");
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! inet_pton, inet_ntop - text/binary address conversion as glibc does it
+//!
+//! Postfix hands address text to the C library's `inet_pton(3)` and prints
+//! addresses with `inet_ntop(3)`; what it accepts and prints is therefore
+//! glibc's. This module is a line-by-line port of glibc's implementation
+//! (resolv/inet_pton.c and resolv/inet_ntop.c, from BIND), so that pfinet
+//! accepts exactly the same strings and prints exactly the same text as
+//! stock Postfix on Debian. Rust's own `FromStr for Ipv6Addr` and its
+//! `Display` differ in corner cases, so they are not used for Postfix-facing
+//! work. Unit tests compare both directions against the C library.
+//!
+//! Functions: [`pton4`], [`pton6`] (text to bytes, `None` where inet_pton
+//! returns 0) and [`ntop4`], [`ntop6`] (bytes to text).
+
+/// inet_pton(AF_INET, src): four decimal octets, no leading zeros.
+pub fn pton4(src: &[u8]) -> Option<[u8; 4]> {
+    let mut tmp = [0u8; 4];
+    let mut tp = 0usize;
+    let mut saw_digit = false;
+    let mut octets = 0;
+    for &ch in src {
+        if ch.is_ascii_digit() {
+            let new = u32::from(tmp[tp]) * 10 + u32::from(ch - b'0');
+            if saw_digit && tmp[tp] == 0 {
+                return None;
+            }
+            if new > 255 {
+                return None;
+            }
+            tmp[tp] = new as u8;
+            if !saw_digit {
+                octets += 1;
+                if octets > 4 {
+                    return None;
+                }
+                saw_digit = true;
+            }
+        } else if ch == b'.' && saw_digit {
+            if octets == 4 {
+                return None;
+            }
+            tp += 1;
+            tmp[tp] = 0;
+            saw_digit = false;
+        } else {
+            return None;
+        }
+    }
+    if octets < 4 {
+        return None;
+    }
+    Some(tmp)
+}
+
+fn hex_digit_value(ch: u8) -> Option<u32> {
+    (ch as char).to_digit(16)
+}
+
+/// inet_pton(AF_INET6, src), including `::` compression and a trailing
+/// dotted quad.
+pub fn pton6(src: &[u8]) -> Option<[u8; 16]> {
+    let mut tmp = [0u8; 16];
+    let endp = 16usize;
+    let mut tp = 0usize;
+    let mut colonp: Option<usize> = None;
+    let mut i = 0usize;
+
+    // Leading :: requires some special handling.
+    if src.is_empty() {
+        return None;
+    }
+    if src[0] == b':' {
+        i += 1;
+        if i == src.len() || src[i] != b':' {
+            return None;
+        }
+    }
+    let mut curtok = i;
+    let mut xdigits_seen = 0;
+    let mut val: u32 = 0;
+    while i < src.len() {
+        let ch = src[i];
+        i += 1;
+        if let Some(digit) = hex_digit_value(ch) {
+            if xdigits_seen == 4 {
+                return None;
+            }
+            val = (val << 4) | digit;
+            if val > 0xffff {
+                return None;
+            }
+            xdigits_seen += 1;
+            continue;
+        }
+        if ch == b':' {
+            curtok = i;
+            if xdigits_seen == 0 {
+                if colonp.is_some() {
+                    return None;
+                }
+                colonp = Some(tp);
+                continue;
+            } else if i == src.len() {
+                return None;
+            }
+            if tp + 2 > endp {
+                return None;
+            }
+            tmp[tp] = (val >> 8) as u8;
+            tmp[tp + 1] = val as u8;
+            tp += 2;
+            xdigits_seen = 0;
+            val = 0;
+            continue;
+        }
+        if ch == b'.' && tp + 4 <= endp {
+            if let Some(v4) = pton4(&src[curtok..]) {
+                tmp[tp..tp + 4].copy_from_slice(&v4);
+                tp += 4;
+                xdigits_seen = 0;
+                break;
+            }
+        }
+        return None;
+    }
+    if xdigits_seen > 0 {
+        if tp + 2 > endp {
+            return None;
+        }
+        tmp[tp] = (val >> 8) as u8;
+        tmp[tp + 1] = val as u8;
+        tp += 2;
+    }
+    if let Some(colon) = colonp {
+        // Replace :: with zeros; :: must stand for at least one field.
+        if tp == endp {
+            return None;
+        }
+        let n = tp - colon;
+        tmp.copy_within(colon..tp, endp - n);
+        tmp[colon..endp - n].fill(0);
+        tp = endp;
+    }
+    if tp != endp {
+        return None;
+    }
+    Some(tmp)
+}
+
+/// inet_ntop(AF_INET, src).
+pub fn ntop4(src: &[u8; 4]) -> String {
+    format!("{}.{}.{}.{}", src[0], src[1], src[2], src[3])
+}
+
+/// inet_ntop(AF_INET6, src): the longest run (of at least two) of zero
+/// words becomes `::` (the first such run on a tie); `::a.b.c.d` and
+/// `::ffff:a.b.c.d` print the last 32 bits as a dotted quad.
+pub fn ntop6(src: &[u8; 16]) -> String {
+    let words: Vec<u32> = src
+        .chunks(2)
+        .map(|w| (u32::from(w[0]) << 8) | u32::from(w[1]))
+        .collect();
+    let (mut best_base, mut best_len) = (None::<usize>, 0usize);
+    let mut cur: Option<(usize, usize)> = None;
+    for (i, &w) in words.iter().enumerate() {
+        if w == 0 {
+            cur = Some(match cur {
+                None => (i, 1),
+                Some((b, l)) => (b, l + 1),
+            });
+        } else if let Some((b, l)) = cur.take() {
+            if best_base.is_none() || l > best_len {
+                (best_base, best_len) = (Some(b), l);
+            }
+        }
+    }
+    if let Some((b, l)) = cur {
+        if best_base.is_none() || l > best_len {
+            (best_base, best_len) = (Some(b), l);
+        }
+    }
+    if best_len < 2 {
+        best_base = None;
+    }
+    let mut out = String::with_capacity(46);
+    let mut i = 0;
+    while i < 8 {
+        if let Some(b) = best_base {
+            if i >= b && i < b + best_len {
+                if i == b {
+                    out.push(':');
+                }
+                i += 1;
+                continue;
+            }
+        }
+        if i != 0 {
+            out.push(':');
+        }
+        if i == 6
+            && best_base == Some(0)
+            && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))
+        {
+            out.push_str(&ntop4(&[src[12], src[13], src[14], src[15]]));
+            return out;
+        }
+        out.push_str(&format!("{:x}", words[i]));
+        i += 1;
+    }
+    if best_base.is_some_and(|b| b + best_len == 8) {
+        out.push(':');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    //! The oracle is the C library itself: glibc's inet_pton/inet_ntop.
+    use super::*;
+    use std::ffi::CString;
+
+    unsafe extern "C" {
+        fn inet_pton(af: i32, src: *const libc::c_char, dst: *mut libc::c_void) -> i32;
+        fn inet_ntop(af: i32, src: *const libc::c_void, dst: *mut libc::c_char, size: u32) -> *const libc::c_char;
+    }
+
+    fn libc_pton(af: i32, s: &[u8]) -> Option<Vec<u8>> {
+        let c = CString::new(s).ok()?;
+        let mut buf = [0u8; 16];
+        // SAFETY: `c` is NUL-terminated and `buf` holds 16 bytes, enough
+        // for either family.
+        let rc = unsafe { inet_pton(af, c.as_ptr(), buf.as_mut_ptr().cast()) };
+        let n = if af == libc::AF_INET { 4 } else { 16 };
+        (rc == 1).then(|| buf[..n].to_vec())
+    }
+
+    fn libc_ntop(af: i32, b: &[u8]) -> String {
+        let mut out = [0 as libc::c_char; 64];
+        // SAFETY: `b` holds an address of the family's size and `out` is
+        // larger than INET6_ADDRSTRLEN.
+        let p = unsafe { inet_ntop(af, b.as_ptr().cast(), out.as_mut_ptr(), 64) };
+        assert!(!p.is_null());
+        // SAFETY: inet_ntop returned `out`, now NUL-terminated.
+        unsafe { std::ffi::CStr::from_ptr(p) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// A small deterministic generator (xorshift), so tests need no crate.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    fn random_text(r: &mut Rng) -> Vec<u8> {
+        const ALPHABET: &[u8] = b"0123456789abcdefABCDEFxg:.::..%/ ";
+        let len = r.below(48);
+        (0..len).map(|_| ALPHABET[r.below(ALPHABET.len())]).collect()
+    }
+
+    fn random_v6_bytes(r: &mut Rng) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        for w in 0..8 {
+            // Many zero words, so that `::` runs of every length occur.
+            if r.below(2) == 0 {
+                let v = r.next() as u16;
+                b[2 * w..2 * w + 2].copy_from_slice(&v.to_be_bytes());
+            }
+        }
+        if r.below(8) == 0 {
+            b[10] = 0xff;
+            b[11] = 0xff;
+        }
+        b
+    }
+
+    #[test]
+    fn pton_agrees_with_libc_on_random_text() {
+        let mut r = Rng(0x9e3779b97f4a7c15);
+        for _ in 0..300_000 {
+            let s = random_text(&mut r);
+            assert_eq!(pton4(&s).map(|a| a.to_vec()), libc_pton(libc::AF_INET, &s), "{s:?}");
+            assert_eq!(pton6(&s).map(|a| a.to_vec()), libc_pton(libc::AF_INET6, &s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn pton_agrees_with_libc_on_printed_addresses() {
+        let mut r = Rng(42);
+        for _ in 0..50_000 {
+            let b = random_v6_bytes(&mut r);
+            for text in [libc_ntop(libc::AF_INET6, &b), ntop6(&b)] {
+                assert_eq!(pton6(text.as_bytes()), Some(b), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn ntop_agrees_with_libc() {
+        let mut r = Rng(7);
+        for _ in 0..100_000 {
+            let b = random_v6_bytes(&mut r);
+            assert_eq!(ntop6(&b), libc_ntop(libc::AF_INET6, &b));
+            let v4 = (r.next() as u32).to_be_bytes();
+            assert_eq!(ntop4(&v4), libc_ntop(libc::AF_INET, &v4));
+        }
+    }
+
+    #[test]
+    fn known_corner_cases() {
+        // From first principles (RFC 4291 text forms, glibc's rules).
+        assert_eq!(pton4(b"01.2.3.4"), None);
+        assert_eq!(pton4(b"1.2.3"), None);
+        assert_eq!(pton6(b"1:2:3:4:5:6:7::8"), None);
+        assert_eq!(pton6(b"::"), Some([0; 16]));
+        assert_eq!(pton6(b":::"), None);
+        assert_eq!(pton6(b"1:"), None);
+        assert_eq!(ntop6(&pton6(b"::ffff:1.2.3.4").unwrap()), "::ffff:1.2.3.4");
+        assert_eq!(ntop6(&pton6(b"::1.2.3.4").unwrap()), "::1.2.3.4");
+        assert_eq!(ntop6(&pton6(b"::1").unwrap()), "::1");
+        assert_eq!(ntop6(&pton6(b"1:0:0:2:0:0:0:3").unwrap()), "1:0:0:2::3");
+    }
+}

@@ -1,0 +1,30 @@
+//! pfinet - Postfix's IPv6-era address code in Rust, with Postfix's C ABI
+//!
+//! pfinet reimplements, under Postfix's own names, types and struct
+//! layouts, the code that decides which IP protocols are on
+//! ([`inet_proto`]), keeps address lists ([`inet_addr_list`]), masks
+//! addresses ([`mask_addr`]), parses and matches CIDR patterns
+//! ([`cidr_match`], [`match_ops`]) and checks address syntax
+//! ([`valid_hostaddr`], [`valid_mailhost_addr`]). Behaviour is stock
+//! Postfix 3.7.11/3.10.13's, down to the text of every diagnostic.
+//!
+//! Layers (see the project's design): each module has a safe core that
+//! knows nothing of C, and an `abi` part with the Postfix-named `extern
+//! "C"` functions; [`api`] is the `pfinet_*` C API that never ends the
+//! process; [`host`] decides where diagnostics go (Postfix's msg_* with the
+//! `postfix` feature, stderr otherwise); [`ffi`] holds the panic boundary.
+#![allow(non_camel_case_types)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod api;
+pub mod cidr_match;
+pub mod ffi;
+pub mod host;
+pub mod inet_addr_list;
+pub mod inet_proto;
+pub mod inet_pton;
+pub mod mask_addr;
+pub mod match_ops;
+pub mod name_mask;
+pub mod valid_hostaddr;
+pub mod valid_mailhost_addr;
