@@ -23,7 +23,11 @@ fn write_if_changed(path: &Path, text: &str) {
 
 /// `target/<profile>/include`: next to the libraries cargo writes.
 fn profile_include_dir(out_dir: &Path) -> PathBuf {
-    out_dir.ancestors().nth(3).expect("OUT_DIR is target/<profile>/build/<pkg>/out").join("include")
+    out_dir
+        .ancestors()
+        .nth(3)
+        .expect("OUT_DIR is target/<profile>/build/<pkg>/out")
+        .join("include")
 }
 
 fn config_header() -> String {
@@ -56,7 +60,8 @@ fn main() {
     }
     println!("cargo:rerun-if-env-changed=PFINET_BLESS");
 
-    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
+    let config =
+        cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
     let header = cbindgen::Builder::new()
         .with_crate(&crate_dir)
         .with_config(config)
@@ -68,7 +73,10 @@ fn main() {
     if env::var_os("PFINET_BLESS").is_some() || !committed.exists() {
         write_if_changed(&committed, &fs::read_to_string(&generated).unwrap());
     }
-    println!("cargo:rustc-env=PFINET_GENERATED_HEADER={}", generated.display());
+    println!(
+        "cargo:rustc-env=PFINET_GENERATED_HEADER={}",
+        generated.display()
+    );
 
     let config_dir = profile_include_dir(&out_dir);
     write_if_changed(&config_dir.join("pfinet_config.h"), &config_header());

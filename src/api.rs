@@ -13,7 +13,7 @@
 //! diagnostics helpers pfinet_vstring_str(), pfinet_vstring_free(),
 //! pfinet_msg_tag() and pfinet_set_msg_verbose().
 
-use libc::{c_char, c_int, c_uint, size_t};
+use libc::{c_char, c_uint, size_t};
 
 use crate::cidr_match::{CidrPattern, parse_str};
 use crate::ffi::{api_boundary, bytes};
@@ -89,11 +89,20 @@ pub unsafe extern "C" fn pfinet_inet_protocols(
         if mask.is_null() {
             return PFINET_ERR_NULL;
         }
-        let r = inet_proto(b"inet_protocols", protocols, cfg!(feature = "has_ipv6"), &socket_probe);
+        let r = inet_proto(
+            b"inet_protocols",
+            protocols,
+            cfg!(feature = "has_ipv6"),
+            &socket_probe,
+        );
         put_text(warn, warn_len, &r.warnings.join(&b'\n'));
         if let Some(text) = r.fatal {
             put_text(err, err_len, &text);
-            return if text.starts_with(b"socket: ") { PFINET_ERR_SYSTEM } else { PFINET_ERR_SYNTAX };
+            return if text.starts_with(b"socket: ") {
+                PFINET_ERR_SYSTEM
+            } else {
+                PFINET_ERR_SYNTAX
+            };
         }
         let mut m = 0;
         if r.info.dns_atype_list.contains(&crate::inet_proto::T_A) {
@@ -109,7 +118,12 @@ pub unsafe extern "C" fn pfinet_inet_protocols(
 }
 
 /// Shared body of the syntax checks.
-fn check(addr: *const c_char, err: *mut c_char, err_len: size_t, f: impl FnOnce(&[u8]) -> Result<(), Vec<u8>>) -> pfinet_status {
+fn check(
+    addr: *const c_char,
+    err: *mut c_char,
+    err_len: size_t,
+    f: impl FnOnce(&[u8]) -> Result<(), Vec<u8>>,
+) -> pfinet_status {
     api_boundary(PFINET_ERR_INTERNAL, || {
         // SAFETY: the caller passes a C string or null.
         let Some(addr) = (unsafe { bytes(addr) }) else {
@@ -131,7 +145,11 @@ fn check(addr: *const c_char, err: *mut c_char, err_len: size_t, f: impl FnOnce(
 /// # Safety
 /// `addr` is a C string; `err` null or writable for `err_len` bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn pfinet_valid_hostaddr(addr: *const c_char, err: *mut c_char, err_len: size_t) -> pfinet_status {
+pub unsafe extern "C" fn pfinet_valid_hostaddr(
+    addr: *const c_char,
+    err: *mut c_char,
+    err_len: size_t,
+) -> pfinet_status {
     check(addr, err, err_len, crate::valid_hostaddr::valid_hostaddr)
 }
 
@@ -196,7 +214,10 @@ pub unsafe extern "C" fn pfinet_cidr_parse(
 /// # Safety
 /// `cidr` came from pfinet_cidr_parse(); `addr` is a C string.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn pfinet_cidr_match(cidr: *const pfinet_cidr, addr: *const c_char) -> pfinet_status {
+pub unsafe extern "C" fn pfinet_cidr_match(
+    cidr: *const pfinet_cidr,
+    addr: *const c_char,
+) -> pfinet_status {
     api_boundary(PFINET_ERR_INTERNAL, || {
         // SAFETY: the caller passes a C string or null.
         let Some(addr) = (unsafe { bytes(addr) }) else {
@@ -207,7 +228,11 @@ pub unsafe extern "C" fn pfinet_cidr_match(cidr: *const pfinet_cidr, addr: *cons
         }
         // SAFETY: a live object from pfinet_cidr_parse().
         let cidr = unsafe { &*cidr };
-        if cidr.pattern.matches_text(addr, cfg!(feature = "has_ipv6")) { PFINET_OK } else { PFINET_NO_MATCH }
+        if cidr.pattern.matches_text(addr, cfg!(feature = "has_ipv6")) {
+            PFINET_OK
+        } else {
+            PFINET_NO_MATCH
+        }
     })
 }
 
@@ -265,6 +290,7 @@ pub unsafe extern "C" fn pfinet_match_hostaddr(
 mod standalone {
     use super::*;
     use crate::host::{self, VSTRING};
+    use libc::c_int;
 
     /// The text of a VSTRING returned by cidr_match_parse() or
     /// match_hostaddr_literal() (Postfix's vstring_str()).

@@ -31,7 +31,11 @@ impl Family {
     /// CIDR_MATCH_ADDR_FAMILY(): IPv6 when the text has a ':' (and the
     /// build has IPv6).
     pub fn of(text: &[u8], ipv6: bool) -> Family {
-        if ipv6 && text.contains(&b':') { Family::V6 } else { Family::V4 }
+        if ipv6 && text.contains(&b':') {
+            Family::V6
+        } else {
+            Family::V4
+        }
     }
 
     pub fn bytes(self) -> usize {
@@ -78,7 +82,14 @@ impl CidrPattern {
     /// cidr_match_entry() without the match/negation step: whether the
     /// address bytes fall in this network.
     pub fn contains(&self, addr: &[u8; 16]) -> bool {
-        entry_contains(&self.net, &self.mask, self.family.bytes(), self.family.bits(), self.mask_shift, addr)
+        entry_contains(
+            &self.net,
+            &self.mask,
+            self.family.bytes(),
+            self.family.bits(),
+            self.mask_shift,
+            addr,
+        )
     }
 
     /// cidr_match_execute() for a one-entry list with a positive match.
@@ -92,7 +103,14 @@ impl CidrPattern {
 }
 
 /// The comparison loop of cidr_match_entry(), on raw entry fields.
-pub fn entry_contains(net: &[u8], mask: &[u8], byte_count: usize, bit_count: u8, shift: u8, addr: &[u8]) -> bool {
+pub fn entry_contains(
+    net: &[u8],
+    mask: &[u8],
+    byte_count: usize,
+    bit_count: u8,
+    shift: u8,
+    addr: &[u8],
+) -> bool {
     let n = byte_count.min(net.len()).min(mask.len()).min(addr.len());
     if shift < bit_count {
         (0..n).all(|i| addr[i] & mask[i] == net[i])
@@ -138,7 +156,12 @@ pub fn parse(pattern: &mut [u8], ipv6: bool) -> Result<CidrPattern, Vec<u8>> {
         start = 1;
         match split_at(pattern, start, b']') {
             None => {
-                return Err([b"missing ']' character after \"[", cstr(&pattern[start..]), b"\""].concat());
+                return Err([
+                    b"missing ']' character after \"[",
+                    cstr(&pattern[start..]),
+                    b"\"",
+                ]
+                .concat());
             }
             Some(after) => {
                 let rest = cstr(&pattern[after..]);
@@ -158,18 +181,22 @@ pub fn parse(pattern: &mut [u8], ipv6: bool) -> Result<CidrPattern, Vec<u8>> {
     if let Some(mask_at) = split_at(pattern, mask_search, b'/') {
         let (net_text, mask_text) = (cstr(&pattern[start..]), cstr(&pattern[mask_at..]));
         let family = Family::of(net_text, ipv6);
-        let mut shift = 0;
+        // Postfix assigns mask_shift = atoi(mask), an unsigned char, only
+        // once the digits check passed.
+        let shift = if alldig(mask_text) {
+            atoi_uchar(mask_text)
+        } else {
+            0
+        };
         let net = if !alldig(mask_text) {
             Err("bad mask value")
-        } else if {
-            shift = atoi_uchar(mask_text);
-            shift > family.bits()
-        } {
+        } else if shift > family.bits() {
             Err("bad mask length")
         } else {
             family.pton(net_text).ok_or("bad network value")
         };
-        let net = net.map_err(|e| [e.as_bytes(), b" in \"", net_text, b"/", mask_text, b"\""].concat())?;
+        let net =
+            net.map_err(|e| [e.as_bytes(), b" in \"", net_text, b"/", mask_text, b"\""].concat())?;
         let n = family.bytes();
         let mut mask = [0u8; 16];
         if shift > 0 {
@@ -190,7 +217,12 @@ pub fn parse(pattern: &mut [u8], ipv6: bool) -> Result<CidrPattern, Vec<u8>> {
             ]
             .concat());
         }
-        Ok(CidrPattern { family, net, mask, mask_shift: shift })
+        Ok(CidrPattern {
+            family,
+            net,
+            mask,
+            mask_shift: shift,
+        })
     } else {
         let text = cstr(&pattern[start..]);
         let family = Family::of(text, ipv6);
@@ -199,7 +231,12 @@ pub fn parse(pattern: &mut [u8], ipv6: bool) -> Result<CidrPattern, Vec<u8>> {
             .ok_or_else(|| [b"bad address pattern: \"", text, b"\""].concat())?;
         let mut mask = [0u8; 16];
         mask[..family.bytes()].fill(0xff);
-        Ok(CidrPattern { family, net, mask, mask_shift: family.bits() })
+        Ok(CidrPattern {
+            family,
+            net,
+            mask,
+            mask_shift: family.bits(),
+        })
     }
 }
 
@@ -210,8 +247,8 @@ pub fn parse_str(pattern: &[u8], ipv6: bool) -> Result<CidrPattern, Vec<u8>> {
 
 pub mod abi {
     use super::*;
-    use crate::host::{self, VSTRING};
     use crate::ffi;
+    use crate::host::{self, VSTRING};
     use libc::{c_char, c_int};
 
     /// Address bytes in a CIDR_MATCH: 16 with IPv6 support, else 4.
@@ -284,7 +321,8 @@ pub mod abi {
         }
         // SAFETY: pattern is a writable C string: its bytes before the NUL
         // may be rewritten, as Postfix's parser does.
-        let text = unsafe { std::slice::from_raw_parts_mut(pattern.cast::<u8>(), libc::strlen(pattern)) };
+        let text =
+            unsafe { std::slice::from_raw_parts_mut(pattern.cast::<u8>(), libc::strlen(pattern)) };
         match parse(text, IPV6) {
             // SAFETY: the caller vouches for `why`.
             Err(reason) => unsafe { host::why_set(why, &reason) },
@@ -377,10 +415,14 @@ pub mod abi {
     /// (`next` and `block_end` links as dict_cidr makes them); `addr` is a
     /// C string.
     #[unsafe(no_mangle)]
-    pub unsafe extern "C" fn cidr_match_execute(list: *mut CIDR_MATCH, addr: *const c_char) -> *mut CIDR_MATCH {
+    pub unsafe extern "C" fn cidr_match_execute(
+        list: *mut CIDR_MATCH,
+        addr: *const c_char,
+    ) -> *mut CIDR_MATCH {
         ffi::postfix_boundary("cidr_match_execute", || {
             // SAFETY: the caller passes a C string.
-            let addr = unsafe { ffi::bytes(addr) }.unwrap_or_else(|| ffi::null_arg("cidr_match_execute", "address"));
+            let addr = unsafe { ffi::bytes(addr) }
+                .unwrap_or_else(|| ffi::null_arg("cidr_match_execute", "address"));
             let family = Family::of(addr, IPV6);
             let Some(bytes) = family.pton(addr) else {
                 return std::ptr::null_mut();
@@ -404,19 +446,13 @@ pub mod abi {
                 // SAFETY: entries of a well-formed list are live CIDR_MATCHes.
                 let e = unsafe { &*entry };
                 match e.op {
-                    CIDR_MATCH_OP_MATCH => {
-                        if hit(e) {
-                            return entry;
+                    CIDR_MATCH_OP_MATCH if hit(e) => return entry,
+                    CIDR_MATCH_OP_IF if !hit(e) => {
+                        // An IF without matching ENDIF has no end-of-block entry.
+                        if e.block_end.is_null() {
+                            return std::ptr::null_mut();
                         }
-                    }
-                    CIDR_MATCH_OP_IF => {
-                        if !hit(e) {
-                            // An IF without matching ENDIF has no end-of-block entry.
-                            if e.block_end.is_null() {
-                                return std::ptr::null_mut();
-                            }
-                            entry = e.block_end;
-                        }
+                        entry = e.block_end;
                     }
                     _ => {}
                 }
@@ -449,7 +485,10 @@ mod tests {
     fn unsigned_char_mask_shift() {
         // (unsigned char) atoi("288") == 32: accepted as /32.
         assert_eq!(parse_str(b"1.2.3.4/288", true).unwrap().mask_shift, 32);
-        assert_eq!(err("1.2.3.4/99999999999999999999"), "bad mask length in \"1.2.3.4/99999999999999999999\"");
+        assert_eq!(
+            err("1.2.3.4/99999999999999999999"),
+            "bad mask length in \"1.2.3.4/99999999999999999999\""
+        );
     }
 
     #[test]

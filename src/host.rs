@@ -18,10 +18,18 @@
 
 use libc::c_char;
 
-/// Postfix's variable-length string. With the `postfix` feature this is
-/// Postfix's own `struct VSTRING`; standalone, it is pfinet's, opaque to C.
+/// Postfix's variable-length string: with the `postfix` feature, Postfix's
+/// own `struct VSTRING`, known here only by pointer.
+#[cfg(feature = "postfix")]
+#[repr(C)]
 pub struct VSTRING {
-    #[cfg_attr(feature = "postfix", allow(dead_code))]
+    _opaque: [u8; 0],
+    _not_send: std::marker::PhantomData<*mut u8>,
+}
+
+/// Postfix's variable-length string: standalone, pfinet's own, opaque to C.
+#[cfg(not(feature = "postfix"))]
+pub struct VSTRING {
     text: std::ffi::CString,
 }
 
@@ -87,7 +95,11 @@ mod binding {
         // SAFETY: the caller vouches for `why`; a fresh one comes from
         // vstring_alloc, which never returns null (it is fatal instead).
         unsafe {
-            let why = if why.is_null() { vstring_alloc(20) } else { why };
+            let why = if why.is_null() {
+                vstring_alloc(20)
+            } else {
+                why
+            };
             vstring_strcpy(why, t.as_ptr())
         }
     }
@@ -127,6 +139,8 @@ mod binding {
     }
 
     /// One line, written in one call so lines from threads do not mix.
+    /// Like Postfix's msg_vprintf(), every byte that is not printable
+    /// ASCII is shown as '?' (printable(text, '?')).
     fn emit(level: Option<&str>, text: &[u8]) {
         let mut line = tag();
         line.extend_from_slice(b": ");
@@ -134,7 +148,10 @@ mod binding {
             line.extend_from_slice(level.as_bytes());
             line.extend_from_slice(b": ");
         }
-        line.extend_from_slice(text);
+        line.extend(
+            text.iter()
+                .map(|&c| if (0x20..0x7f).contains(&c) { c } else { b'?' }),
+        );
         line.push(b'\n');
         let _ = std::io::stderr().lock().write_all(&line);
     }
@@ -202,6 +219,7 @@ pub fn strerror(errno: i32) -> Vec<u8> {
         return format!("Unknown error {errno}").into_bytes();
     }
     // SAFETY: on success buf holds a NUL-terminated string.
-    unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_bytes().to_vec()
+    unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+        .to_bytes()
+        .to_vec()
 }
-

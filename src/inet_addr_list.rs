@@ -53,7 +53,10 @@ pub fn sock_addr_cmp_addr(a: AddrKey, b: AddrKey, ipv6: bool) -> Result<i32, u16
 /// glibc's qsort(): a stable top-down merge sort that takes from the left
 /// run while `cmp(left, right) <= 0` (stdlib/msort.c). With a comparator
 /// that is not a total order only this exact sequence gives glibc's result.
-pub fn glibc_msort<T: Clone, E>(v: &mut [T], cmp: &mut impl FnMut(&T, &T) -> Result<i32, E>) -> Result<(), E> {
+pub fn glibc_msort<T: Clone, E>(
+    v: &mut [T],
+    cmp: &mut impl FnMut(&T, &T) -> Result<i32, E>,
+) -> Result<(), E> {
     let mut tmp = Vec::with_capacity(v.len());
     msort_with_tmp(v, &mut tmp, cmp)
 }
@@ -89,7 +92,10 @@ fn msort_with_tmp<T: Clone, E>(
 
 /// Postfix's uniq step after sorting: keep the first of each run of equal
 /// neighbours; returns the new length.
-pub fn uniq_sorted<T: Clone, E>(v: &mut [T], cmp: &mut impl FnMut(&T, &T) -> Result<i32, E>) -> Result<usize, E> {
+pub fn uniq_sorted<T: Clone, E>(
+    v: &mut [T],
+    cmp: &mut impl FnMut(&T, &T) -> Result<i32, E>,
+) -> Result<usize, E> {
     let mut n = 0;
     let mut m = 0;
     while m < v.len() {
@@ -106,7 +112,11 @@ pub fn uniq_sorted<T: Clone, E>(v: &mut [T], cmp: &mut impl FnMut(&T, &T) -> Res
 }
 
 /// Sort and de-duplicate as inet_addr_list_uniq(); `key` reads an entry.
-pub fn sort_uniq<T: Clone>(v: &mut [T], key: impl Fn(&T) -> AddrKey<'_>, ipv6: bool) -> Result<usize, u16> {
+pub fn sort_uniq<T: Clone>(
+    v: &mut [T],
+    key: impl Fn(&T) -> AddrKey<'_>,
+    ipv6: bool,
+) -> Result<usize, u16> {
     let mut cmp = |a: &T, b: &T| sock_addr_cmp_addr(key(a), key(b), ipv6);
     glibc_msort(v, &mut cmp)?;
     uniq_sorted(v, &mut cmp)
@@ -251,9 +261,9 @@ pub mod abi {
             let entries = unsafe { std::slice::from_raw_parts_mut(list.addrs, list.used as usize) };
             match sort_uniq(entries, key, IPV6) {
                 Ok(n) => list.used = n as c_int,
-                Err(family) => {
-                    host::panic(format!("sock_addr_cmp_addr: unsupported address family {family}").as_bytes())
-                }
+                Err(family) => host::panic(
+                    format!("sock_addr_cmp_addr: unsupported address family {family}").as_bytes(),
+                ),
             }
         })
     }
@@ -281,7 +291,10 @@ mod tests {
     use super::*;
 
     fn v4(s: &str) -> (u16, Vec<u8>) {
-        (libc::AF_INET as u16, s.parse::<std::net::Ipv4Addr>().unwrap().octets().to_vec())
+        (
+            libc::AF_INET as u16,
+            s.parse::<std::net::Ipv4Addr>().unwrap().octets().to_vec(),
+        )
     }
 
     #[test]
@@ -291,7 +304,18 @@ mod tests {
         // negative int, so 0.0.0.1 sorts first.
         let (f, a) = v4("0.0.0.1");
         let (_, b) = v4("128.0.0.2");
-        let r = sock_addr_cmp_addr(AddrKey { family: f, addr: &a }, AddrKey { family: f, addr: &b }, true).unwrap();
+        let r = sock_addr_cmp_addr(
+            AddrKey {
+                family: f,
+                addr: &a,
+            },
+            AddrKey {
+                family: f,
+                addr: &b,
+            },
+            true,
+        )
+        .unwrap();
         let wa = u32::from_ne_bytes(a[..].try_into().unwrap());
         let wb = u32::from_ne_bytes(b[..].try_into().unwrap());
         assert_eq!(r, wa.wrapping_sub(wb) as i32);
@@ -301,12 +325,20 @@ mod tests {
     fn merge_sort_matches_libc_qsort_on_total_orders() {
         // With a total order, any correct sort gives the same result: check
         // against the C library's qsort through sort_unstable's answer.
-        let mut v: Vec<u32> = (0..1000u32).map(|i| i.wrapping_mul(2654435761) % 997).collect();
+        let mut v: Vec<u32> = (0..1000u32)
+            .map(|i| i.wrapping_mul(2654435761) % 997)
+            .collect();
         let mut want = v.clone();
         want.sort();
-        glibc_msort(&mut v, &mut |a: &u32, b: &u32| Ok::<i32, ()>(*a as i32 - *b as i32)).unwrap();
+        glibc_msort(&mut v, &mut |a: &u32, b: &u32| {
+            Ok::<i32, ()>(*a as i32 - *b as i32)
+        })
+        .unwrap();
         assert_eq!(v, want);
-        let n = uniq_sorted(&mut v, &mut |a: &u32, b: &u32| Ok::<i32, ()>(*a as i32 - *b as i32)).unwrap();
+        let n = uniq_sorted(&mut v, &mut |a: &u32, b: &u32| {
+            Ok::<i32, ()>(*a as i32 - *b as i32)
+        })
+        .unwrap();
         want.dedup();
         assert_eq!(&v[..n], &want[..]);
     }
@@ -333,7 +365,10 @@ mod tests {
             let mut ours = words.clone();
             // SAFETY: words is a live array of n u32 and cmp reads u32s.
             unsafe { libc::qsort(words.as_mut_ptr().cast(), n, 4, Some(cmp)) };
-            glibc_msort(&mut ours, &mut |a: &u32, b: &u32| Ok::<i32, ()>(a.wrapping_sub(*b) as i32)).unwrap();
+            glibc_msort(&mut ours, &mut |a: &u32, b: &u32| {
+                Ok::<i32, ()>(a.wrapping_sub(*b) as i32)
+            })
+            .unwrap();
             assert_eq!(ours, words, "n={n}");
         }
     }

@@ -29,7 +29,11 @@ pub const T_AAAA: u32 = 28;
 /// Postfix's proto_table for a build with or without IPv6.
 pub fn proto_table(ipv6: bool) -> &'static [(&'static [u8], u32)] {
     if ipv6 {
-        &[(b"all", MASK_IPV4 | MASK_IPV6), (b"ipv6", MASK_IPV6), (b"ipv4", MASK_IPV4)]
+        &[
+            (b"all", MASK_IPV4 | MASK_IPV6),
+            (b"ipv6", MASK_IPV6),
+            (b"ipv4", MASK_IPV4),
+        ]
     } else {
         &[(b"all", MASK_IPV4), (b"ipv4", MASK_IPV4)]
     }
@@ -72,11 +76,21 @@ pub fn info_for_mask(mask: u32) -> InetProtoInfo {
     let both = MASK_IPV4 | MASK_IPV6;
     let (ai_family, fam, atype, sa) = match mask {
         m if m == MASK_IPV6 => (pf6, vec![pf6], vec![T_AAAA], vec![af6]),
-        m if m == both => (libc::PF_UNSPEC as u32, vec![pf4, pf6], vec![T_A, T_AAAA], vec![af4, af6]),
+        m if m == both => (
+            libc::PF_UNSPEC as u32,
+            vec![pf4, pf6],
+            vec![T_A, T_AAAA],
+            vec![af4, af6],
+        ),
         m if m == MASK_IPV4 => (pf4, vec![pf4], vec![T_A], vec![af4]),
         _ => (libc::PF_UNSPEC as u32, vec![], vec![], vec![]),
     };
-    InetProtoInfo { ai_family, ai_family_list: fam, dns_atype_list: atype, sa_family_list: sa }
+    InetProtoInfo {
+        ai_family,
+        ai_family_list: fam,
+        dns_atype_list: atype,
+        sa_family_list: sa,
+    }
 }
 
 /// inet_proto_init()'s logic, with the socket() probe supplied.
@@ -92,7 +106,10 @@ pub fn inet_proto(context: &[u8], protocols: &[u8], ipv6_build: bool, probe: &Pr
         return out;
     }
     let mut mask = parsed.mask;
-    for (bit, family, name) in [(MASK_IPV6, Family::Inet6, "IPv6"), (MASK_IPV4, Family::Inet, "IPv4")] {
+    for (bit, family, name) in [
+        (MASK_IPV6, Family::Inet6, "IPv6"),
+        (MASK_IPV4, Family::Inet, "IPv4"),
+    ] {
         if mask & bit == 0 {
             continue;
         }
@@ -100,8 +117,12 @@ pub fn inet_proto(context: &[u8], protocols: &[u8], ipv6_build: bool, probe: &Pr
             Ok(()) => {}
             Err(e) if e == libc::EAFNOSUPPORT || e == libc::EPROTONOSUPPORT => {
                 out.warnings.push(
-                    [context, format!(": disabling {name} name/address support: ").as_bytes(), &strerror(e)]
-                        .concat(),
+                    [
+                        context,
+                        format!(": disabling {name} name/address support: ").as_bytes(),
+                        &strerror(e),
+                    ]
+                    .concat(),
                 );
                 mask &= !bit;
             }
@@ -198,11 +219,17 @@ pub mod abi {
     ) -> *const INET_PROTO_INFO {
         ffi::postfix_boundary("inet_proto_init", || {
             // SAFETY: the caller passes C strings.
-            let context = unsafe { ffi::bytes(context) }.unwrap_or_else(|| ffi::null_arg("inet_proto", "context"));
+            let context = unsafe { ffi::bytes(context) }
+                .unwrap_or_else(|| ffi::null_arg("inet_proto", "context"));
             // SAFETY: as above.
-            let protocols =
-                unsafe { ffi::bytes(protocols) }.unwrap_or_else(|| ffi::null_arg("inet_proto", "protocols"));
-            let r = inet_proto(context, protocols, cfg!(feature = "has_ipv6"), &socket_probe);
+            let protocols = unsafe { ffi::bytes(protocols) }
+                .unwrap_or_else(|| ffi::null_arg("inet_proto", "protocols"));
+            let r = inet_proto(
+                context,
+                protocols,
+                cfg!(feature = "has_ipv6"),
+                &socket_probe,
+            );
             if host::verbose() != 0 {
                 r.verbose.iter().for_each(|l| host::info(l));
             }
@@ -238,7 +265,10 @@ mod tests {
     fn vectors_as_postfix_builds_them() {
         let r = inet_proto(b"c", b"all", true, &ok);
         assert_eq!(r.info.ai_family, libc::PF_UNSPEC as u32);
-        assert_eq!(r.info.ai_family_list, vec![libc::PF_INET as u32, libc::PF_INET6 as u32]);
+        assert_eq!(
+            r.info.ai_family_list,
+            vec![libc::PF_INET as u32, libc::PF_INET6 as u32]
+        );
         assert_eq!(r.info.dns_atype_list, vec![1, 28]);
         let r = inet_proto(b"c", b"all", false, &ok);
         assert_eq!(r.info.ai_family, libc::PF_INET as u32);
@@ -248,7 +278,13 @@ mod tests {
 
     #[test]
     fn unsupported_family_is_dropped_with_warning() {
-        let no6 = |f: Family| if f == Family::Inet6 { Err(libc::EAFNOSUPPORT) } else { Ok(()) };
+        let no6 = |f: Family| {
+            if f == Family::Inet6 {
+                Err(libc::EAFNOSUPPORT)
+            } else {
+                Ok(())
+            }
+        };
         let r = inet_proto(b"inet_protocols", b"all", true, &no6);
         assert_eq!(r.info.ai_family_list, vec![libc::PF_INET as u32]);
         assert_eq!(

@@ -113,13 +113,14 @@ pub fn pton6(src: &[u8]) -> Option<[u8; 16]> {
             val = 0;
             continue;
         }
-        if ch == b'.' && tp + 4 <= endp {
-            if let Some(v4) = pton4(&src[curtok..]) {
-                tmp[tp..tp + 4].copy_from_slice(&v4);
-                tp += 4;
-                xdigits_seen = 0;
-                break;
-            }
+        if ch == b'.'
+            && tp + 4 <= endp
+            && let Some(v4) = pton4(&src[curtok..])
+        {
+            tmp[tp..tp + 4].copy_from_slice(&v4);
+            tp += 4;
+            xdigits_seen = 0;
+            break;
         }
         return None;
     }
@@ -168,16 +169,16 @@ pub fn ntop6(src: &[u8; 16]) -> String {
                 None => (i, 1),
                 Some((b, l)) => (b, l + 1),
             });
-        } else if let Some((b, l)) = cur.take() {
-            if best_base.is_none() || l > best_len {
-                (best_base, best_len) = (Some(b), l);
-            }
-        }
-    }
-    if let Some((b, l)) = cur {
-        if best_base.is_none() || l > best_len {
+        } else if let Some((b, l)) = cur.take()
+            && (best_base.is_none() || l > best_len)
+        {
             (best_base, best_len) = (Some(b), l);
         }
+    }
+    if let Some((b, l)) = cur
+        && (best_base.is_none() || l > best_len)
+    {
+        (best_base, best_len) = (Some(b), l);
     }
     if best_len < 2 {
         best_base = None;
@@ -185,14 +186,15 @@ pub fn ntop6(src: &[u8; 16]) -> String {
     let mut out = String::with_capacity(46);
     let mut i = 0;
     while i < 8 {
-        if let Some(b) = best_base {
-            if i >= b && i < b + best_len {
-                if i == b {
-                    out.push(':');
-                }
-                i += 1;
-                continue;
+        if let Some(b) = best_base
+            && i >= b
+            && i < b + best_len
+        {
+            if i == b {
+                out.push(':');
             }
+            i += 1;
+            continue;
         }
         if i != 0 {
             out.push(':');
@@ -221,7 +223,12 @@ mod tests {
 
     unsafe extern "C" {
         fn inet_pton(af: i32, src: *const libc::c_char, dst: *mut libc::c_void) -> i32;
-        fn inet_ntop(af: i32, src: *const libc::c_void, dst: *mut libc::c_char, size: u32) -> *const libc::c_char;
+        fn inet_ntop(
+            af: i32,
+            src: *const libc::c_void,
+            dst: *mut libc::c_char,
+            size: u32,
+        ) -> *const libc::c_char;
     }
 
     fn libc_pton(af: i32, s: &[u8]) -> Option<Vec<u8>> {
@@ -263,7 +270,9 @@ mod tests {
     fn random_text(r: &mut Rng) -> Vec<u8> {
         const ALPHABET: &[u8] = b"0123456789abcdefABCDEFxg:.::..%/ ";
         let len = r.below(48);
-        (0..len).map(|_| ALPHABET[r.below(ALPHABET.len())]).collect()
+        (0..len)
+            .map(|_| ALPHABET[r.below(ALPHABET.len())])
+            .collect()
     }
 
     fn random_v6_bytes(r: &mut Rng) -> [u8; 16] {
@@ -287,8 +296,16 @@ mod tests {
         let mut r = Rng(0x9e3779b97f4a7c15);
         for _ in 0..300_000 {
             let s = random_text(&mut r);
-            assert_eq!(pton4(&s).map(|a| a.to_vec()), libc_pton(libc::AF_INET, &s), "{s:?}");
-            assert_eq!(pton6(&s).map(|a| a.to_vec()), libc_pton(libc::AF_INET6, &s), "{s:?}");
+            assert_eq!(
+                pton4(&s).map(|a| a.to_vec()),
+                libc_pton(libc::AF_INET, &s),
+                "{s:?}"
+            );
+            assert_eq!(
+                pton6(&s).map(|a| a.to_vec()),
+                libc_pton(libc::AF_INET6, &s),
+                "{s:?}"
+            );
         }
     }
 

@@ -51,7 +51,9 @@ pub fn match_hostaddr(addr: &[u8], pattern: &[u8], ipv6: bool) -> Result<bool, V
     if has_colon(addr) != has_colon(pattern)
         || !pattern.iter().any(|c| b":/".contains(c))
         || only(pattern, V4_ADDR_STRING_CHARS)
-        || !pattern.iter().all(|c| V6_ADDR_STRING_CHARS.contains(c) || b"[]/".contains(c))
+        || !pattern
+            .iter()
+            .all(|c| V6_ADDR_STRING_CHARS.contains(c) || b"[]/".contains(c))
     {
         return Ok(false);
     }
@@ -105,11 +107,30 @@ mod tests {
     fn postfix_namadr_cases() {
         // Expected values follow from Postfix's documented rules (and are
         // checked against stock Postfix by the differential tests).
-        assert_eq!(match_hostaddr(b"168.100.3.2", b"168.100.3.0/28", true), Ok(true));
-        assert_eq!(match_hostaddr(b"168.100.3.16", b"168.100.3.0/28", true), Ok(false));
-        assert_eq!(match_hostaddr(b"168.100.3.2", b"[168.100.3.2]", true), Ok(true));
-        assert_eq!(match_hostaddr(b"168.100.3.16", b"168.100.3.0/98", true).unwrap_err(), b"bad mask length in \"168.100.3.0/98\"");
-        assert_eq!(match_hostaddr(b"2001:240:5c7:0:2d0:b7ff:fe88:2ca8", b"[2001:240:5c7::]/64", true), Ok(true));
+        assert_eq!(
+            match_hostaddr(b"168.100.3.2", b"168.100.3.0/28", true),
+            Ok(true)
+        );
+        assert_eq!(
+            match_hostaddr(b"168.100.3.16", b"168.100.3.0/28", true),
+            Ok(false)
+        );
+        assert_eq!(
+            match_hostaddr(b"168.100.3.2", b"[168.100.3.2]", true),
+            Ok(true)
+        );
+        assert_eq!(
+            match_hostaddr(b"168.100.3.16", b"168.100.3.0/98", true).unwrap_err(),
+            b"bad mask length in \"168.100.3.0/98\""
+        );
+        assert_eq!(
+            match_hostaddr(
+                b"2001:240:5c7:0:2d0:b7ff:fe88:2ca8",
+                b"[2001:240:5c7::]/64",
+                true
+            ),
+            Ok(true)
+        );
         assert_eq!(match_hostaddr(b"127.0.0.1", b"be.be", true), Ok(false));
     }
 }

@@ -22,12 +22,17 @@ pub struct NameMask {
 /// Split `s` into tokens as Postfix's mystrtok(): runs of delimiters
 /// separate tokens; empty tokens do not exist.
 pub fn mystrtok<'a>(s: &'a [u8], delim: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
-    s.split(move |c| delim.contains(c)).filter(|t| !t.is_empty())
+    s.split(move |c| delim.contains(c))
+        .filter(|t| !t.is_empty())
 }
 
 /// name_mask(context, table, names) with NAME_MASK_FATAL.
 pub fn name_mask(context: &[u8], table: &[(&[u8], u32)], names: &[u8]) -> NameMask {
-    let mut out = NameMask { mask: 0, verbose: Vec::new(), fatal: None };
+    let mut out = NameMask {
+        mask: 0,
+        verbose: Vec::new(),
+        fatal: None,
+    };
     for name in mystrtok(names, DEFAULT_DELIM) {
         match table.iter().find(|(n, _)| *n == name) {
             Some((_, bits)) => {
@@ -36,7 +41,16 @@ pub fn name_mask(context: &[u8], table: &[(&[u8], u32)], names: &[u8]) -> NameMa
             }
             None => {
                 out.fatal = Some(
-                    [b"unknown ", context, b" value \"", name, b"\" in \"", names, b"\""].concat(),
+                    [
+                        b"unknown ",
+                        context,
+                        b" value \"",
+                        name,
+                        b"\" in \"",
+                        names,
+                        b"\"",
+                    ]
+                    .concat(),
                 );
                 return out;
             }
@@ -55,9 +69,15 @@ mod tests {
     fn tokens_and_case() {
         let r = name_mask(b"ctx", T, b" ipv4,,\tipv6\r");
         assert_eq!(r.mask, 3);
-        assert_eq!(r.verbose, vec![b"name_mask: ipv4".to_vec(), b"name_mask: ipv6".to_vec()]);
+        assert_eq!(
+            r.verbose,
+            vec![b"name_mask: ipv4".to_vec(), b"name_mask: ipv6".to_vec()]
+        );
         let r = name_mask(b"ctx", T, b"ipv4 IPv6");
-        assert_eq!(r.fatal.unwrap(), b"unknown ctx value \"IPv6\" in \"ipv4 IPv6\"");
+        assert_eq!(
+            r.fatal.unwrap(),
+            b"unknown ctx value \"IPv6\" in \"ipv4 IPv6\""
+        );
         assert_eq!(name_mask(b"ctx", T, b"").mask, 0);
     }
 }

@@ -31,7 +31,11 @@ pub fn valid_hostaddr(addr: &[u8]) -> Result<(), Vec<u8>> {
     if addr.is_empty() {
         return Err(b"valid_hostaddr: empty address".to_vec());
     }
-    if addr.contains(&b':') { valid_ipv6_hostaddr(addr) } else { valid_ipv4_hostaddr(addr) }
+    if addr.contains(&b':') {
+        valid_ipv6_hostaddr(addr)
+    } else {
+        valid_ipv4_hostaddr(addr)
+    }
 }
 
 /// valid_ipv4_hostaddr(): `Err` holds the warning text.
@@ -59,7 +63,11 @@ pub fn valid_ipv4_hostaddr(addr: &[u8]) -> Result<(), Vec<u8>> {
             }
             in_byte = false;
         } else {
-            return Err(grumble(F, &format!("invalid character {ch}(decimal)"), addr));
+            return Err(grumble(
+                F,
+                &format!("invalid character {ch}(decimal)"),
+                addr,
+            ));
         }
     }
     if byte_count != 4 {
@@ -108,12 +116,19 @@ pub fn valid_ipv6_hostaddr(addr: &[u8]) -> Result<(), Vec<u8>> {
                 }
             }
             ch => {
-                len = addr[cp..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
+                len = addr[cp..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_hexdigit())
+                    .count();
                 if len > 4 {
                     return Err(grumble(F, "malformed IPv6 address", addr));
                 }
                 if len == 0 {
-                    return Err(grumble(F, &format!("invalid character {ch}(decimal) in IPv6 address"), addr));
+                    return Err(grumble(
+                        F,
+                        &format!("invalid character {ch}(decimal) in IPv6 address"),
+                        addr,
+                    ));
                 }
                 cp += len;
             }
@@ -131,10 +146,16 @@ pub mod abi {
     pub const DO_GRIPE: c_int = 1;
 
     /// Shared body: run `check`, warn when griping, return 1 or 0.
-    pub(crate) fn report(func: &str, addr: *const c_char, gripe: c_int, check: fn(&[u8]) -> Result<(), Vec<u8>>) -> c_int {
+    pub(crate) fn report(
+        func: &str,
+        addr: *const c_char,
+        gripe: c_int,
+        check: fn(&[u8]) -> Result<(), Vec<u8>>,
+    ) -> c_int {
         ffi::postfix_boundary(func, || {
             // SAFETY: the exported functions' callers pass C strings.
-            let addr = unsafe { ffi::bytes(addr) }.unwrap_or_else(|| ffi::null_arg(func, "address"));
+            let addr =
+                unsafe { ffi::bytes(addr) }.unwrap_or_else(|| ffi::null_arg(func, "address"));
             match check(addr) {
                 Ok(()) => 1,
                 Err(text) => {
@@ -162,7 +183,12 @@ pub mod abi {
     /// `addr` is a C string.
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn valid_ipv4_hostaddr(addr: *const c_char, gripe: c_int) -> c_int {
-        report("valid_ipv4_hostaddr", addr, gripe, super::valid_ipv4_hostaddr)
+        report(
+            "valid_ipv4_hostaddr",
+            addr,
+            gripe,
+            super::valid_ipv4_hostaddr,
+        )
     }
 
     /// Postfix: `int valid_ipv6_hostaddr(const char *addr, int gripe)`.
@@ -171,7 +197,12 @@ pub mod abi {
     /// `addr` is a C string.
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn valid_ipv6_hostaddr(addr: *const c_char, gripe: c_int) -> c_int {
-        report("valid_ipv6_hostaddr", addr, gripe, super::valid_ipv6_hostaddr)
+        report(
+            "valid_ipv6_hostaddr",
+            addr,
+            gripe,
+            super::valid_ipv6_hostaddr,
+        )
     }
 }
 
@@ -188,8 +219,14 @@ mod tests {
     #[test]
     fn first_principles() {
         assert!(valid_ipv4_hostaddr(b"0.0.0.0").is_ok());
-        assert_eq!(why(valid_ipv4_hostaddr(b"0.1.2.3")), "valid_ipv4_hostaddr: bad initial octet value: 0.1.2.3");
-        assert_eq!(why(valid_ipv4_hostaddr(b"1.2.3.")), "valid_ipv4_hostaddr: misplaced dot: 1.2.3.");
+        assert_eq!(
+            why(valid_ipv4_hostaddr(b"0.1.2.3")),
+            "valid_ipv4_hostaddr: bad initial octet value: 0.1.2.3"
+        );
+        assert_eq!(
+            why(valid_ipv4_hostaddr(b"1.2.3.")),
+            "valid_ipv4_hostaddr: misplaced dot: 1.2.3."
+        );
         assert!(valid_ipv6_hostaddr(b"::1").is_ok());
         assert!(valid_ipv6_hostaddr(b"::ffff:1.2.3.4").is_ok());
         assert_eq!(

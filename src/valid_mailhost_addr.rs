@@ -25,7 +25,8 @@ pub fn hostaddr_strsize(ipv6: bool) -> usize {
 
 /// valid_mailhost_addr(): the offset of the bare address, or the warning.
 pub fn valid_mailhost_addr(addr: &[u8]) -> Result<usize, Vec<u8>> {
-    let tagged = addr.len() >= IPV6_COL.len() && addr[..IPV6_COL.len()].eq_ignore_ascii_case(IPV6_COL);
+    let tagged =
+        addr.len() >= IPV6_COL.len() && addr[..IPV6_COL.len()].eq_ignore_ascii_case(IPV6_COL);
     if tagged {
         valid_ipv6_hostaddr(&addr[IPV6_COL.len()..]).map(|()| IPV6_COL.len())
     } else {
@@ -35,7 +36,15 @@ pub fn valid_mailhost_addr(addr: &[u8]) -> Result<usize, Vec<u8>> {
 
 /// valid_mailhost_literal(): `Err` holds the warning.
 pub fn valid_mailhost_literal(addr: &[u8], ipv6: bool) -> Result<(), Vec<u8>> {
-    let say = |what: &str| [b"valid_mailhost_literal: ", what.as_bytes(), b": ", p100(addr)].concat();
+    let say = |what: &str| {
+        [
+            b"valid_mailhost_literal: ",
+            what.as_bytes(),
+            b": ",
+            p100(addr),
+        ]
+        .concat()
+    };
     if addr.first() != Some(&b'[') {
         return Err(say("'[' expected at start"));
     }
@@ -45,7 +54,7 @@ pub fn valid_mailhost_literal(addr: &[u8], ipv6: bool) -> Result<(), Vec<u8>> {
     if last + 1 < addr.len() {
         return Err(say("unexpected text after ']'"));
     }
-    if last - 1 >= hostaddr_strsize(ipv6) {
+    if last > hostaddr_strsize(ipv6) {
         return Err(say("too much text"));
     }
     valid_mailhost_addr(&addr[1..last]).map(drop)
@@ -61,10 +70,14 @@ pub mod abi {
     /// # Safety
     /// `addr` is a C string.
     #[unsafe(no_mangle)]
-    pub unsafe extern "C" fn valid_mailhost_addr(addr: *const c_char, gripe: c_int) -> *const c_char {
+    pub unsafe extern "C" fn valid_mailhost_addr(
+        addr: *const c_char,
+        gripe: c_int,
+    ) -> *const c_char {
         ffi::postfix_boundary("valid_mailhost_addr", || {
             // SAFETY: the caller passes a C string.
-            let text = unsafe { ffi::bytes(addr) }.unwrap_or_else(|| ffi::null_arg("valid_mailhost_addr", "address"));
+            let text = unsafe { ffi::bytes(addr) }
+                .unwrap_or_else(|| ffi::null_arg("valid_mailhost_addr", "address"));
             match super::valid_mailhost_addr(text) {
                 // SAFETY: the offset lies within the string.
                 Ok(offset) => unsafe { addr.add(offset) },

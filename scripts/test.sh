@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every pfinet test, as CI runs it (the README's test command).
+#   - formatting and lints (cargo fmt, clippy -D warnings, for each feature set)
+#   - cargo test: Rust unit tests, the header check, the C tests against
+#     stock Postfix (built from Debian's source package on first use) and
+#     the differential test; the C tests build the other library variants
+#     (no IPv6, Postfix host binding) themselves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/apt-setup.sh
+bash scripts/stock-postfix.sh >/dev/null
+
+cargo fmt --all -- --check
+cargo clippy --all-targets -- -D warnings
+cargo clippy --lib --no-default-features -- -D warnings
+cargo clippy --lib --features postfix -- -D warnings
+
+cargo test --no-default-features --lib
+cargo test

@@ -1,0 +1,131 @@
+//! pfinet - what Postfix's address code says on this host
+//!
+//! ```text
+//! pfinet protocols [VALUE]        inet_protocols (default "all") here
+//! pfinet check TEXT...            valid_hostaddr / valid_mailhost_literal
+//! pfinet match PATTERN ADDRESS    one match-list address pattern
+//! ```
+//! Exit status: 0 success or match, 1 no match or rejected, 2 error.
+
+use std::os::unix::ffi::OsStrExt;
+use std::process::ExitCode;
+
+use pfinet::inet_proto::{inet_proto, socket_probe};
+use pfinet::match_ops::{is_dictionary, match_hostaddr};
+use pfinet::valid_hostaddr::valid_hostaddr;
+use pfinet::valid_mailhost_addr::valid_mailhost_literal;
+
+const USAGE: &str = "usage: pfinet protocols [VALUE] | check TEXT... | match PATTERN ADDRESS";
+const IPV6: bool = cfg!(feature = "has_ipv6");
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn family_name(pf: u32) -> &'static str {
+    match pf as i32 {
+        libc::PF_INET => "ipv4",
+        libc::PF_INET6 => "ipv6",
+        _ => "?",
+    }
+}
+
+fn protocols(value: &[u8]) -> ExitCode {
+    let r = inet_proto(b"inet_protocols", value, IPV6, &socket_probe);
+    for w in &r.warnings {
+        eprintln!("pfinet: warning: {}", text(w));
+    }
+    if let Some(f) = r.fatal {
+        eprintln!("pfinet: fatal: {}", text(&f));
+        return ExitCode::from(2);
+    }
+    let names: Vec<_> = r
+        .info
+        .ai_family_list
+        .iter()
+        .map(|&f| family_name(f))
+        .collect();
+    println!("inet_protocols = {}", text(value));
+    println!(
+        "enabled: {}",
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(" ")
+        }
+    );
+    println!(
+        "ai_family = {}, ai_family_list = {:?}, dns_atype_list = {:?}, sa_family_list = {:?}",
+        r.info.ai_family, r.info.ai_family_list, r.info.dns_atype_list, r.info.sa_family_list
+    );
+    ExitCode::SUCCESS
+}
+
+fn check(items: &[Vec<u8>]) -> ExitCode {
+    let mut all_ok = true;
+    for item in items {
+        let verdict = if item.first() == Some(&b'[') {
+            valid_mailhost_literal(item, IPV6).map(|()| "valid address literal")
+        } else {
+            valid_hostaddr(item).map(|()| "valid host address")
+        };
+        match verdict {
+            Ok(what) => println!("{}: {what}", text(item)),
+            Err(why) => {
+                all_ok = false;
+                println!("{}: rejected: {}", text(item), text(&why));
+            }
+        }
+    }
+    if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn matches(pattern: &[u8], addr: &[u8]) -> ExitCode {
+    if is_dictionary(pattern) {
+        eprintln!(
+            "pfinet: {} is a type:table pattern; only address patterns are evaluated here",
+            text(pattern)
+        );
+        return ExitCode::from(2);
+    }
+    match match_hostaddr(addr, pattern, IPV6) {
+        Ok(true) => {
+            println!("{} matches {}", text(addr), text(pattern));
+            ExitCode::SUCCESS
+        }
+        Ok(false) => {
+            println!("{} does not match {}", text(addr), text(pattern));
+            ExitCode::from(1)
+        }
+        Err(why) => {
+            eprintln!("pfinet: error: {}", text(&why));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<Vec<u8>> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.as_bytes().to_vec())
+        .collect();
+    match args.first().map(Vec::as_slice) {
+        Some(b"protocols") if args.len() <= 2 => {
+            protocols(args.get(1).map_or(b"all".as_slice(), Vec::as_slice))
+        }
+        Some(b"check") if args.len() >= 2 => check(&args[1..]),
+        Some(b"match") if args.len() == 3 => matches(&args[1], &args[2]),
+        Some(b"--help") | Some(b"-h") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Shared by the C and differential tests: stock Postfix from Debian's
+//! source package (scripts/stock-postfix.sh), pfinet library variants built
+//! by a nested cargo, and c_tests/driver.c compiled against either.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `<cache>/3.7.11`, built on first use (needs Debian's deb-src).
+pub fn stock_cache() -> &'static Path {
+    static CACHE: OnceLock<PathBuf> = OnceLock::new();
+    CACHE.get_or_init(|| {
+        let out = Command::new("bash")
+            .arg(repo().join("scripts/stock-postfix.sh"))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run scripts/stock-postfix.sh");
+        assert!(out.status.success(), "scripts/stock-postfix.sh failed");
+        let text = String::from_utf8(out.stdout).unwrap();
+        PathBuf::from(text.lines().last().expect("cache path").trim())
+    })
+}
+
+/// A stock Postfix tree: with or without IPv6.
+pub fn stock_tree(ipv6: bool) -> PathBuf {
+    stock_cache().join(if ipv6 { "stock" } else { "stock-noipv6" })
+}
+
+fn words(file: &Path) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A pfinet build with a feature set, its libraries and pfinet_config.h
+/// copied to target/variants/out/<name>.
+pub struct Variant {
+    pub name: &'static str,
+    pub dir: PathBuf,
+    pub ipv6: bool,
+    pub postfix: bool,
+}
+
+impl Variant {
+    pub fn include_args(&self) -> Vec<String> {
+        vec![
+            format!("-I{}", repo().join("include").display()),
+            format!("-I{}", self.dir.join("include").display()),
+        ]
+    }
+}
+
+/// The link line cargo reports for a static pfinet (checked by a test).
+pub fn native_static_libs() -> Vec<String> {
+    ["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc"].map(String::from).to_vec()
+}
+
+/// Build (once per test process) the pfinet variant with these features.
+pub fn variant(name: &'static str, features: &[&str]) -> &'static Variant {
+    static BUILT: Mutex<Vec<&'static Variant>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(v) = built.iter().find(|v| v.name == name) {
+        return v;
+    }
+    let target = repo().join("target/variants");
+    let status = Command::new(env!("CARGO"))
+        .current_dir(repo())
+        .args(["build", "--lib", "--quiet", "--no-default-features"])
+        .args(["--features", &features.join(",")])
+        .arg("--target-dir")
+        .arg(&target)
+        .status()
+        .expect("run cargo");
+    assert!(status.success(), "cargo build of variant {name} failed");
+    let dir = target.join("out").join(name);
+    std::fs::create_dir_all(dir.join("include")).unwrap();
+    for f in ["libpfinet.a", "libpfinet.so"] {
+        std::fs::copy(target.join("debug").join(f), dir.join(f)).unwrap();
+    }
+    std::fs::copy(target.join("debug/include/pfinet_config.h"), dir.join("include/pfinet_config.h")).unwrap();
+    let v: &'static Variant = Box::leak(Box::new(Variant {
+        name,
+        dir,
+        ipv6: features.contains(&"has_ipv6"),
+        postfix: features.contains(&"postfix"),
+    }));
+    built.push(v);
+    v
+}
+
+pub fn default_variant() -> &'static Variant {
+    variant("default", &["has_ipv6", "have_getifaddrs"])
+}
+
+pub fn noipv6_variant() -> &'static Variant {
+    variant("noipv6", &["have_getifaddrs"])
+}
+
+pub fn postfix_variant() -> &'static Variant {
+    variant("postfix", &["has_ipv6", "have_getifaddrs", "postfix"])
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Link {
+    Static,
+    Shared,
+}
+
+fn cc(args: &[String], out: &Path) {
+    let o = Command::new("cc").args(args).arg("-o").arg(out).output().expect("run cc");
+    assert!(
+        o.status.success(),
+        "cc {}\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+const CFLAGS: [&str; 4] = ["-Wall", "-Wextra", "-Werror", "-g"];
+
+fn exe_dir() -> PathBuf {
+    let d = repo().join("target/variants/exe");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// c_tests/<src> built against stock Postfix's libraries.
+pub fn stock_program(src: &str, ipv6: bool) -> PathBuf {
+    let tree = stock_tree(ipv6);
+    let out = exe_dir().join(format!("{}-stock{}", src.trim_end_matches(".c"), if ipv6 { "" } else { "-noipv6" }));
+    let mut args: Vec<String> = CFLAGS.map(String::from).to_vec();
+    args.push("-DPFINET_STOCK".into());
+    args.extend(words(&tree.join("driver.cflags")));
+    args.push(repo().join("c_tests").join(src).display().to_string());
+    args.extend(words(&tree.join("driver.libs")));
+    cc(&args, &out);
+    out
+}
+
+/// c_tests/<src> built against a pfinet variant, statically or shared.
+/// The `postfix` variant also links stock Postfix's libutil.a (msg_*,
+/// vstring_*), after libpfinet.a as design.md says.
+pub fn pfinet_program(src: &str, v: &Variant, link: Link) -> PathBuf {
+    let out = exe_dir().join(format!("{}-{}-{:?}", src.trim_end_matches(".c"), v.name, link).to_lowercase());
+    let mut args: Vec<String> = CFLAGS.map(String::from).to_vec();
+    args.extend(v.include_args());
+    if v.postfix {
+        let tree = stock_tree(v.ipv6);
+        args.push("-DPFINET_POSTFIX_BINDING".into());
+        args.extend(words(&tree.join("driver.cflags")));
+    }
+    args.push(repo().join("c_tests").join(src).display().to_string());
+    match link {
+        Link::Static => args.push(v.dir.join("libpfinet.a").display().to_string()),
+        Link::Shared => {
+            args.push(format!("-L{}", v.dir.display()));
+            args.push(format!("-Wl,-rpath,{}", v.dir.display()));
+            args.push("-lpfinet".into());
+        }
+    }
+    if v.postfix {
+        args.extend(words(&stock_tree(v.ipv6).join("driver.libs")));
+    }
+    args.extend(native_static_libs());
+    cc(&args, &out);
+    out
+}
+
+/// Run `exe args` with `input` on stdin; stdout and stderr merged in
+/// order (both go to one pipe), plus the exit code.
+pub fn run(exe: &Path, args: &[&str], input: &[u8], cwd: Option<&Path>) -> (String, i32) {
+    use std::io::Write;
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg("exec \"$0\" \"$@\" 2>&1").arg(exe).args(args);
+    if let Some(d) = cwd {
+        cmd.current_dir(d);
+    }
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("spawn");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code().unwrap_or(-1))
+}
+
+/// First differing lines of two outputs, for a readable failure.
+pub fn first_differences(a: &str, b: &str, max: usize) -> String {
+    let (al, bl): (Vec<_>, Vec<_>) = (a.lines().collect(), b.lines().collect());
+    let mut out = String::new();
+    let mut shown = 0;
+    for i in 0..al.len().max(bl.len()) {
+        let (x, y) = (al.get(i).copied().unwrap_or("<none>"), bl.get(i).copied().unwrap_or("<none>"));
+        if x != y {
+            out += &format!("line {}:\n  stock:  {x}\n  pfinet: {y}\n", i + 1);
+            shown += 1;
+            if shown == max {
+                break;
+            }
+        }
+    }
+    out
+}
