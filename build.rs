@@ -78,8 +78,13 @@ fn main() {
         generated.display()
     );
 
+    // pfinet_config.h lives beside the libraries, shared by every feature
+    // set built in this target folder: when another build rewrote it, run
+    // again so it describes the library this build leaves there.
     let config_dir = profile_include_dir(&out_dir);
-    write_if_changed(&config_dir.join("pfinet_config.h"), &config_header());
+    let config_file = config_dir.join("pfinet_config.h");
+    write_if_changed(&config_file, &config_header());
+    println!("cargo:rerun-if-changed={}", config_file.display());
     println!("cargo:rustc-env=PFINET_CONFIG_DIR={}", config_dir.display());
 
     // The header must compile cleanly as C with the configuration it got.

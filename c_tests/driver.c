@@ -4,11 +4,12 @@
  * byte for byte (stdout and stderr merged with 2>&1; stdout is unbuffered so
  * the two stay in order).
  *
- * BUILD
+ * BUILD (tests/common/mod.rs does this; -DPFINET_POSTFIX_BINDING builds against
+ * pfinet with its Postfix host binding plus stock libutil.a for msg and vstring)
  *
  * Stock Postfix (tree built by scripts/stock-postfix.sh; T is
  * <cache>/<version>/stock or <cache>/<version>/stock-noipv6). The tree's
- * driver.cflags and driver.libs files hold exactly the flags below as
+ * driver.cflags and driver.libs files hold exactly the flags below, as
  * makedefs found them on this machine; prefer reading those files:
  *
  *   T=$(scripts/stock-postfix.sh)/stock
@@ -17,15 +18,23 @@
  *
  * which on Debian bookworm (kernel 6.x, so SYSTYPE=LINUX6) is:
  *
- *   gcc -Wall -Wextra -Werror -DPFINET_STOCK -I$T/include -DLINUX6 -DNO_NIS \
+ *   gcc -Wall -Wextra -Werror -DPFINET_STOCK \
+ *       -Wno-comment -I$T/include -DLINUX6 -DNO_NIS \
  *       -o driver-stock c_tests/driver.c \
  *       $T/lib/libglobal.a $T/lib/libutil.a \
  *       -ldb -lnsl -lresolv -ldl -licui18n -licuuc -licudata
  *
- * and for the stock-noipv6 tree the same with -DNO_IPV6 added after -DNO_NIS
- * (the -D flags matter: they decide HAS_IPV6 in sys_defs.h and so the size
- * of CIDR_MATCH). No -Wno-... flag is needed: Postfix's headers compile
- * cleanly with -Wall -Wextra -Werror.
+ * and for the stock-noipv6 tree the same with -DNO_IPV6 after -DNO_NIS.
+ * The -D flags matter: sys_defs.h needs the SYSTYPE (-DLINUX6) to compile
+ * at all, and -DNO_IPV6 decides HAS_IPV6 and so the size of CIDR_MATCH.
+ *
+ * The one -Wno- flag, stock mode only: -Wno-comment, because every Postfix
+ * header has comment openers inside its comments (Postfix builds with it).
+ * Nothing else is needed for -Wall -Wextra -Werror.
+ *
+ * Note: in a -DNO_IPV6 tree libutil.a defines inet_pton() and inet_ntop()
+ * (an inet_addr() wrapper, AF_INET only), and they replace glibc's for the
+ * whole stock driver, its own calls included.
  *
  * pfinet:
  *
@@ -73,8 +82,10 @@
  *                          that stock would panic on print "K skip"
  *   L <addr> <addr>...   inet_addr_list init/append/uniq, then
  *                          -> "L <n> <addr>..." (inet_ntop, list order).
- *                          Tokens inet_pton rejects are ignored, and so
- *                          are IPv6 tokens in a build without IPv6.
+ *                          Tokens glibc's inet_pton rejects are ignored
+ *                          (IPv4 must be a strict dotted quad, see
+ *                          strict_dotted_quad()), and so are IPv6 tokens
+ *                          in a build without IPv6.
  *
  * Anything else prints "? <line>". Lines with a missing tab print
  * "<TAG> usage".
@@ -102,11 +113,33 @@
 #include <valid_mailhost_addr.h>
 #include <match_list.h>
 
+#elif defined(PFINET_POSTFIX_BINDING)
+
+ /*
+  * pfinet built with its Postfix host binding: pfinet.h for the functions
+  * under test, Postfix's own msg(3) and vstring(3) from stock libutil.a.
+  */
+#include <sys_defs.h>
+#include <msg.h>
+#include <msg_vstream.h>
+#include <vstream.h>
+#include <vstring.h>
+#include <pfinet.h>
+
 #else
 
 #include <pfinet.h>
 
 #endif
+
+ /*
+  * Diagnostics and VSTRINGs are Postfix's in stock mode and with pfinet's
+  * Postfix host binding.
+  */
+#if defined(PFINET_STOCK) || defined(PFINET_POSTFIX_BINDING)
+#define POSTFIX_MSG
+#endif
+
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,7 +158,7 @@
  /*
   * Differences between the two builds.
   */
-#ifdef PFINET_STOCK
+#ifdef POSTFIX_MSG
 #define WHY_STR(v)	vstring_str(v)
 #define WHY_FREE(v)	((void) vstring_free(v))
 #define MSG_INIT()	msg_vstream_init(TAG, VSTREAM_ERR)
@@ -161,7 +194,7 @@ static int verbose_level;
 
 static void DRV_PRINTF(2, 0) drv_vmsg(int level, const char *fmt, va_list ap)
 {
-#ifdef PFINET_STOCK
+#ifdef POSTFIX_MSG
     switch (level) {
     case DRV_INFO:
 	vmsg_info(fmt, ap);
@@ -405,6 +438,9 @@ static void do_hostaddr(char *rest)
     {
 	VSTRING *why = 0;
 
+	/* What match_hostaddr() logs first; the list name is ours. */
+	if (verbose_level)
+	    drv_info("match_hostaddr: %s: %s ~? %s", "list", addr, pattern);
 	rc = match_hostaddr_literal(addr, pattern, &why);
 	err = why != 0;
 	if (why) {
@@ -485,6 +521,38 @@ static void do_mask(char *rest)
     printf("\n");
 }
 
+/*
+ * strict_dotted_quad - glibc inet_pton(AF_INET) syntax: four decimal parts
+ * of 1-3 digits, no leading zero, each <= 255. Checked by the driver itself
+ * because in a -DNO_IPV6 stock build Postfix's libutil.a replaces
+ * inet_pton() for the whole program with an inet_addr() wrapper (octal,
+ * hex, 1-3 part forms, text after white space), while pfinet's driver gets
+ * glibc's: the L input must mean the same to both.
+ */
+static int strict_dotted_quad(const char *s)
+{
+    int     parts = 0;
+    int     digits;
+    int     val;
+
+    for (;;) {
+	for (digits = 0, val = 0; isdigit((unsigned char) *s); s++, digits++) {
+	    if (digits > 0 && val == 0)
+		return (0);		/* leading zero */
+	    val = val * 10 + (*s - '0');
+	    if (val > 255)
+		return (0);
+	}
+	if (digits == 0)
+	    return (0);
+	parts++;
+	if (*s == 0)
+	    return (parts == 4);
+	if (*s++ != '.' || parts == 4)
+	    return (0);
+    }
+}
+
 static void do_addr_list(char *rest)
 {
     INET_ADDR_LIST list;
@@ -509,7 +577,8 @@ static void do_addr_list(char *rest)
 
 	    memset(&sin, 0, sizeof(sin));
 	    sin.sin_family = AF_INET;
-	    if (inet_pton(AF_INET, tok, &sin.sin_addr) != 1)
+	    if (!strict_dotted_quad(tok)
+		|| inet_pton(AF_INET, tok, &sin.sin_addr) != 1)
 		continue;
 	    inet_addr_list_append(&list, (struct sockaddr *) &sin);
 	}
@@ -763,7 +832,8 @@ static CIDR_ENTRY *cidr_rule(char *p, int lineno, int nesting, char **why)
     rule->cidr_info = info;
     rule->value = xstrdup(value);
     rule->lineno = lineno;
-    if (verbose_level) {
+    /* Like Postfix 3.10 (3.7 dies in inet_ntop on an ENDIF here). */
+    if (verbose_level && info.op != CIDR_MATCH_OP_ENDIF) {
 	char    hostaddr[INET6_ADDRSTRLEN + 1];
 
 	if (inet_ntop(info.addr_family, info.net_bytes, hostaddr,

@@ -17,7 +17,10 @@ SRC
     need_update=1
 fi
 
-pkgs=(dpkg-dev libdb-dev m4 iproute2 gcc make binutils)
+# Postfix's build (libdb-dev, m4; and what its makedefs looks for: ICU,
+# libnsl, pkg-config), Debian source packages (dpkg-dev), namespaces
+# (iproute2), the C tests (gcc, make, binutils).
+pkgs=(dpkg-dev libdb-dev m4 libicu-dev libnsl-dev pkg-config iproute2 gcc make binutils python3)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

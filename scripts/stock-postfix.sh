@@ -14,7 +14,7 @@
 # Each tree also gets two one-line files that say how to build the driver
 # against it (taken from the tree's own conf/makedefs.out, so they stay right
 # whatever makedefs found on this machine):
-#   driver.cflags  -I<tree>/include -D<SYSTYPE> <CCARGS>
+#   driver.cflags  -Wno-comment -I<tree>/include -D<SYSTYPE> <CCARGS>
 #   driver.libs    <tree>/lib/libglobal.a <tree>/lib/libutil.a <SYSLIBS>
 #
 # Idempotent: once <cache>/<version>/.complete exists nothing is rebuilt.
@@ -53,21 +53,10 @@ log() { echo "stock-postfix: $*" >&2; }
 # Everything below writes to stderr only; fd 3 keeps the real stdout.
 exec 3>&1 1>&2
 
-# Packages and deb-src (idempotent, quick when all is there).
+# Packages and deb-src (idempotent, quick when all is there); apt-setup.sh
+# also installs what makedefs looks for (ICU, libnsl, pkg-config), so the
+# build and the driver's link line are the same on every machine.
 bash "$script_dir/apt-setup.sh"
-
-# What makedefs looks for besides apt-setup.sh's list: with these present the
-# build (and so the driver's link line) is the same on every machine:
-# ICU (SMTPUTF8 support, -licu*), libnsl (-lnsl), pkg-config (finds ICU).
-extra=()
-for p in libicu-dev libnsl-dev pkg-config; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || extra+=("$p")
-done
-if [ ${#extra[@]} -gt 0 ]; then
-    log "installing ${extra[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${extra[@]}" >/dev/null ||
-        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${extra[@]}" >/dev/null; }
-fi
 
 mkdir -p "$base"
 exec 9>"$base/.lock-$version"
@@ -102,6 +91,8 @@ if [ -f "$dest/.complete" ] && [ -d "$dest/stock/lib" ] && [ -d "$dest/stock-noi
     finish
 fi
 
+# Leftovers of an interrupted run (we hold the lock, so none is live).
+rm -rf "$base/.build-$version".*
 tmp=$(mktemp -d "$base/.build-$version.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 

@@ -17,4 +17,4 @@ cargo clippy --lib --no-default-features -- -D warnings
 cargo clippy --lib --features postfix -- -D warnings
 
 cargo test --no-default-features --lib
-cargo test
+cargo test -- --nocapture

@@ -18,7 +18,7 @@
 //! `non-null host address bits in "NET/MASK", perhaps you should use
 //! "NET2/LEN" instead`, `bad address pattern: "PAT"`.
 
-use crate::inet_pton::{ntop4, ntop6, pton4, pton6};
+use crate::inet_pton::{ntop4, ntop6, postfix_noipv6_pton4, pton4, pton6};
 use crate::mask_addr::mask_addr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,10 +49,12 @@ impl Family {
         (self.bytes() * 8) as u8
     }
 
-    /// inet_pton() for this family.
-    pub fn pton(self, text: &[u8]) -> Option<[u8; 16]> {
+    /// inet_pton() for this family, as the Postfix build has it: glibc's,
+    /// or in a build without IPv6 Postfix's own inet_addr()-based one.
+    pub fn pton(self, text: &[u8], ipv6: bool) -> Option<[u8; 16]> {
         let mut out = [0u8; 16];
         match self {
+            Family::V4 if !ipv6 => out[..4].copy_from_slice(&postfix_noipv6_pton4(text)?),
             Family::V4 => out[..4].copy_from_slice(&pton4(text)?),
             Family::V6 => out = pton6(text)?,
         }
@@ -95,7 +97,7 @@ impl CidrPattern {
     /// cidr_match_execute() for a one-entry list with a positive match.
     pub fn matches_text(&self, addr: &[u8], ipv6: bool) -> bool {
         let family = Family::of(addr, ipv6);
-        match family.pton(addr) {
+        match family.pton(addr, ipv6) {
             Some(bytes) => family == self.family && self.contains(&bytes),
             None => false,
         }
@@ -193,7 +195,7 @@ pub fn parse(pattern: &mut [u8], ipv6: bool) -> Result<CidrPattern, Vec<u8>> {
         } else if shift > family.bits() {
             Err("bad mask length")
         } else {
-            family.pton(net_text).ok_or("bad network value")
+            family.pton(net_text, ipv6).ok_or("bad network value")
         };
         let net =
             net.map_err(|e| [e.as_bytes(), b" in \"", net_text, b"/", mask_text, b"\""].concat())?;
@@ -227,7 +229,7 @@ pub fn parse(pattern: &mut [u8], ipv6: bool) -> Result<CidrPattern, Vec<u8>> {
         let text = cstr(&pattern[start..]);
         let family = Family::of(text, ipv6);
         let net = family
-            .pton(text)
+            .pton(text, ipv6)
             .ok_or_else(|| [b"bad address pattern: \"", text, b"\""].concat())?;
         let mut mask = [0u8; 16];
         mask[..family.bytes()].fill(0xff);
@@ -424,7 +426,7 @@ pub mod abi {
             let addr = unsafe { ffi::bytes(addr) }
                 .unwrap_or_else(|| ffi::null_arg("cidr_match_execute", "address"));
             let family = Family::of(addr, IPV6);
-            let Some(bytes) = family.pton(addr) else {
+            let Some(bytes) = family.pton(addr, IPV6) else {
                 return std::ptr::null_mut();
             };
             let family = af(family);

@@ -259,13 +259,53 @@ pub mod abi {
             }
             // SAFETY: addrs holds `used` initialised entries.
             let entries = unsafe { std::slice::from_raw_parts_mut(list.addrs, list.used as usize) };
-            match sort_uniq(entries, key, IPV6) {
-                Ok(n) => list.used = n as c_int,
-                Err(family) => host::panic(
-                    format!("sock_addr_cmp_addr: unsupported address family {family}").as_bytes(),
-                ),
-            }
+            list.used = uniq(entries) as c_int;
         })
+    }
+
+    /// Standalone: Postfix 3.7.11's comparator and glibc's sort, in Rust.
+    #[cfg(not(feature = "postfix"))]
+    fn uniq(entries: &mut [sockaddr_storage]) -> usize {
+        sort_uniq(entries, key, IPV6).unwrap_or_else(|family| {
+            host::panic(
+                format!("sock_addr_cmp_addr: unsupported address family {family}").as_bytes(),
+            )
+        })
+    }
+
+    /// Inside Postfix: Postfix's own sock_addr_cmp_addr() (src/util/
+    /// sock_addr.c, which differs between Postfix versions: 3.10.13 made
+    /// the IPv4 comparison a total order) with the C library's qsort(), so
+    /// the order is exactly that of the Postfix pfinet is linked into.
+    #[cfg(feature = "postfix")]
+    fn uniq(entries: &mut [sockaddr_storage]) -> usize {
+        use libc::c_void;
+        unsafe extern "C" {
+            fn sock_addr_cmp_addr(sa: *const sockaddr, sb: *const sockaddr) -> c_int;
+        }
+        extern "C" fn comp(a: *const c_void, b: *const c_void) -> c_int {
+            // SAFETY: qsort and uniq_sorted pass pointers to list entries,
+            // which are sockaddr_storage holding an AF_INET/AF_INET6 address.
+            unsafe { sock_addr_cmp_addr(a.cast(), b.cast()) }
+        }
+        // SAFETY: entries is a live, exclusive array of sockaddr_storage.
+        unsafe {
+            libc::qsort(
+                entries.as_mut_ptr().cast(),
+                entries.len(),
+                std::mem::size_of::<sockaddr_storage>(),
+                Some(comp),
+            )
+        };
+        let mut cmp = |a: &sockaddr_storage, b: &sockaddr_storage| {
+            Ok::<_, std::convert::Infallible>(comp(
+                (a as *const sockaddr_storage).cast(),
+                (b as *const sockaddr_storage).cast(),
+            ))
+        };
+        match uniq_sorted(entries, &mut cmp) {
+            Ok(n) => n,
+        }
     }
 
     /// Postfix: `void inet_addr_list_free(INET_ADDR_LIST *list)`.

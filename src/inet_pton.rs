@@ -11,6 +11,12 @@
 //!
 //! Functions: [`pton4`], [`pton6`] (text to bytes, `None` where inet_pton
 //! returns 0) and [`ntop4`], [`ntop6`] (bytes to text).
+//!
+//! A Postfix built without IPv6 (NO_IPV6) replaces inet_pton() for the whole
+//! program with its own (src/util/sys_compat.c) on top of inet_addr(3),
+//! which accepts far more: 1- to 4-part numbers in decimal, octal or hex,
+//! and anything after white space. [`postfix_noipv6_pton4`] is that
+//! function, with glibc's inet_addr() ported too.
 
 /// inet_pton(AF_INET, src): four decimal octets, no leading zeros.
 pub fn pton4(src: &[u8]) -> Option<[u8; 4]> {
@@ -146,6 +152,73 @@ pub fn pton6(src: &[u8]) -> Option<[u8; 16]> {
         return None;
     }
     Some(tmp)
+}
+
+/// glibc's inet_addr() (inet_aton_end): parts separated by '.', each as C
+/// numbers (0x hex, 0 octal), the last part filling the remaining bytes;
+/// white space ends the text and what follows it is ignored.
+pub fn inet_addr(src: &[u8]) -> Option<[u8; 4]> {
+    const MAX: [u64; 4] = [0xffff_ffff, 0xff_ffff, 0xffff, 0xff];
+    let mut bytes = [0u8; 4];
+    let mut nparts = 0;
+    let mut cp = 0;
+    let at = |i: usize| src.get(i).copied().unwrap_or(0);
+    let val = loop {
+        if !at(cp).is_ascii_digit() {
+            return None;
+        }
+        let (val, used) = strtoul0(&src[cp..])?;
+        cp += used;
+        if at(cp) != b'.' {
+            break val;
+        }
+        if nparts > 2 || val > 0xff {
+            return None;
+        }
+        bytes[nparts] = val as u8;
+        nparts += 1;
+        cp += 1;
+    };
+    let c = at(cp);
+    if c != 0 && !matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+        return None;
+    }
+    if val > MAX[nparts] {
+        return None;
+    }
+    let word = u32::from_be_bytes(bytes) | val as u32;
+    Some(word.to_be_bytes())
+}
+
+/// strtoul(s, &end, 0) for text that starts with a digit: the value (None
+/// when it exceeds 32 bits, as inet_aton rejects it) and the bytes used.
+fn strtoul0(s: &[u8]) -> Option<(u64, usize)> {
+    let (base, start) =
+        if s.len() >= 3 && s[0] == b'0' && (s[1] | 0x20) == b'x' && s[2].is_ascii_hexdigit() {
+            (16, 2)
+        } else if s[0] == b'0' {
+            (8, 0)
+        } else {
+            (10, 0)
+        };
+    let mut val: u64 = 0;
+    let mut i = start;
+    while let Some(d) = s.get(i).and_then(|&c| (c as char).to_digit(base)) {
+        val = val
+            .saturating_mul(u64::from(base))
+            .saturating_add(u64::from(d));
+        i += 1;
+    }
+    (val <= 0xffff_ffff).then_some((val, i))
+}
+
+/// Postfix's own inet_pton(AF_INET) in a NO_IPV6 build: inet_addr(), where
+/// the INADDR_NONE result counts only for the text "255.255.255.255".
+pub fn postfix_noipv6_pton4(src: &[u8]) -> Option<[u8; 4]> {
+    match inet_addr(src) {
+        Some([255, 255, 255, 255]) if src != b"255.255.255.255" => None,
+        r => r,
+    }
 }
 
 /// inet_ntop(AF_INET, src).
@@ -328,6 +401,32 @@ mod tests {
             assert_eq!(ntop6(&b), libc_ntop(libc::AF_INET6, &b));
             let v4 = (r.next() as u32).to_be_bytes();
             assert_eq!(ntop4(&v4), libc_ntop(libc::AF_INET, &v4));
+        }
+    }
+
+    #[test]
+    fn inet_addr_agrees_with_libc() {
+        unsafe extern "C" {
+            fn inet_aton(cp: *const libc::c_char, inp: *mut u32) -> i32;
+        }
+        let mut r = Rng(99);
+        const ALPHABET: &[u8] = b"0123456789xXaAfFgG. \t-+";
+        for _ in 0..300_000 {
+            let len = r.below(24);
+            let s: Vec<u8> = (0..len)
+                .map(|_| ALPHABET[r.below(ALPHABET.len())])
+                .collect();
+            let c = CString::new(s.clone()).unwrap();
+            let mut word = 0u32;
+            // SAFETY: c is a NUL-terminated string, word is writable.
+            let ok = unsafe { inet_aton(c.as_ptr(), &mut word) } == 1;
+            let want = ok.then(|| word.to_ne_bytes());
+            assert_eq!(
+                super::inet_addr(&s),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(&s)
+            );
         }
     }
 

@@ -59,7 +59,17 @@ impl Variant {
 
 /// The link line cargo reports for a static pfinet (checked by a test).
 pub fn native_static_libs() -> Vec<String> {
-    ["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc"].map(String::from).to_vec()
+    [
+        "-lgcc_s",
+        "-lutil",
+        "-lrt",
+        "-lpthread",
+        "-lm",
+        "-ldl",
+        "-lc",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 /// Build (once per test process) the pfinet variant with these features.
@@ -84,7 +94,11 @@ pub fn variant(name: &'static str, features: &[&str]) -> &'static Variant {
     for f in ["libpfinet.a", "libpfinet.so"] {
         std::fs::copy(target.join("debug").join(f), dir.join(f)).unwrap();
     }
-    std::fs::copy(target.join("debug/include/pfinet_config.h"), dir.join("include/pfinet_config.h")).unwrap();
+    std::fs::copy(
+        target.join("debug/include/pfinet_config.h"),
+        dir.join("include/pfinet_config.h"),
+    )
+    .unwrap();
     let v: &'static Variant = Box::leak(Box::new(Variant {
         name,
         dir,
@@ -114,7 +128,12 @@ pub enum Link {
 }
 
 fn cc(args: &[String], out: &Path) {
-    let o = Command::new("cc").args(args).arg("-o").arg(out).output().expect("run cc");
+    let o = Command::new("cc")
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .expect("run cc");
     assert!(
         o.status.success(),
         "cc {}\n{}",
@@ -134,7 +153,11 @@ fn exe_dir() -> PathBuf {
 /// c_tests/<src> built against stock Postfix's libraries.
 pub fn stock_program(src: &str, ipv6: bool) -> PathBuf {
     let tree = stock_tree(ipv6);
-    let out = exe_dir().join(format!("{}-stock{}", src.trim_end_matches(".c"), if ipv6 { "" } else { "-noipv6" }));
+    let out = exe_dir().join(format!(
+        "{}-stock{}",
+        src.trim_end_matches(".c"),
+        if ipv6 { "" } else { "-noipv6" }
+    ));
     let mut args: Vec<String> = CFLAGS.map(String::from).to_vec();
     args.push("-DPFINET_STOCK".into());
     args.extend(words(&tree.join("driver.cflags")));
@@ -148,7 +171,8 @@ pub fn stock_program(src: &str, ipv6: bool) -> PathBuf {
 /// The `postfix` variant also links stock Postfix's libutil.a (msg_*,
 /// vstring_*), after libpfinet.a as design.md says.
 pub fn pfinet_program(src: &str, v: &Variant, link: Link) -> PathBuf {
-    let out = exe_dir().join(format!("{}-{}-{:?}", src.trim_end_matches(".c"), v.name, link).to_lowercase());
+    let out = exe_dir()
+        .join(format!("{}-{}-{:?}", src.trim_end_matches(".c"), v.name, link).to_lowercase());
     let mut args: Vec<String> = CFLAGS.map(String::from).to_vec();
     args.extend(v.include_args());
     if v.postfix {
@@ -170,6 +194,9 @@ pub fn pfinet_program(src: &str, v: &Variant, link: Link) -> PathBuf {
     }
     args.extend(native_static_libs());
     cc(&args, &out);
+    let (info, _) = run(&out, &["info"], b"", None);
+    let want = format!("ipv6={} abytes={}", u8::from(v.ipv6), if v.ipv6 { 16 } else { 4 });
+    assert_eq!(info.trim(), want, "{} was built with another configuration", out.display());
     out
 }
 
@@ -178,11 +205,18 @@ pub fn pfinet_program(src: &str, v: &Variant, link: Link) -> PathBuf {
 pub fn run(exe: &Path, args: &[&str], input: &[u8], cwd: Option<&Path>) -> (String, i32) {
     use std::io::Write;
     let mut cmd = Command::new("sh");
-    cmd.arg("-c").arg("exec \"$0\" \"$@\" 2>&1").arg(exe).args(args);
+    cmd.arg("-c")
+        .arg("exec \"$0\" \"$@\" 2>&1")
+        .arg(exe)
+        .args(args);
     if let Some(d) = cwd {
         cmd.current_dir(d);
     }
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("spawn");
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     let mut stdin = child.stdin.take().unwrap();
     let input = input.to_vec();
     let writer = std::thread::spawn(move || {
@@ -190,7 +224,10 @@ pub fn run(exe: &Path, args: &[&str], input: &[u8], cwd: Option<&Path>) -> (Stri
     });
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
-    (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code().unwrap_or(-1))
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
 }
 
 /// First differing lines of two outputs, for a readable failure.
@@ -199,7 +236,10 @@ pub fn first_differences(a: &str, b: &str, max: usize) -> String {
     let mut out = String::new();
     let mut shown = 0;
     for i in 0..al.len().max(bl.len()) {
-        let (x, y) = (al.get(i).copied().unwrap_or("<none>"), bl.get(i).copied().unwrap_or("<none>"));
+        let (x, y) = (
+            al.get(i).copied().unwrap_or("<none>"),
+            bl.get(i).copied().unwrap_or("<none>"),
+        );
         if x != y {
             out += &format!("line {}:\n  stock:  {x}\n  pfinet: {y}\n", i + 1);
             shown += 1;
