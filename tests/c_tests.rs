@@ -290,3 +290,62 @@ fn native_static_libs_are_what_cargo_reports() {
         libs.join(" ")
     );
 }
+
+/// The pfinet_* API from C, static and shared: errors are values.
+#[test]
+fn pfinet_api_from_c() {
+    for link in [Link::Static, Link::Shared] {
+        let exe = pfinet_program("api.c", default_variant(), link);
+        let (out, rc) = run(&exe, &[], b"", None);
+        assert_eq!(rc, 0, "{out}");
+        assert!(out.ends_with(" passed, 0 failed\n"), "{out}");
+    }
+}
+
+/// Done-when of the foundation: the Postfix symbols are defined in
+/// libpfinet.a (functions as text, inet_proto_table as data).
+#[test]
+fn static_library_defines_postfix_symbols() {
+    let v = default_variant();
+    let out = std::process::Command::new("nm")
+        .args(["-g", "--defined-only"])
+        .arg(v.dir.join("libpfinet.a"))
+        .output()
+        .expect("nm");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let kind = |name: &str| {
+        text.lines()
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .get(1..3)
+                    .map(|v| (v[0].to_string(), v[1].to_string()))
+            })
+            .find(|(_, n)| n == name)
+            .map(|(k, _)| k)
+    };
+    for f in [
+        "inet_addr_list_init",
+        "inet_addr_list_append",
+        "inet_addr_list_uniq",
+        "inet_addr_list_free",
+        "inet_proto_init",
+        "mask_addr",
+        "cidr_match_parse",
+        "cidr_match_parse_if",
+        "cidr_match_endif",
+        "cidr_match_execute",
+        "valid_hostaddr",
+        "valid_ipv4_hostaddr",
+        "valid_ipv6_hostaddr",
+        "valid_mailhost_addr",
+        "valid_mailhost_literal",
+        "match_hostaddr_literal",
+    ] {
+        assert_eq!(kind(f).as_deref(), Some("T"), "{f}");
+    }
+    assert!(
+        matches!(kind("inet_proto_table").as_deref(), Some("B" | "D")),
+        "inet_proto_table"
+    );
+}

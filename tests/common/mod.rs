@@ -194,9 +194,21 @@ pub fn pfinet_program(src: &str, v: &Variant, link: Link) -> PathBuf {
     }
     args.extend(native_static_libs());
     cc(&args, &out);
+    if src != "driver.c" {
+        return out;
+    }
     let (info, _) = run(&out, &["info"], b"", None);
-    let want = format!("ipv6={} abytes={}", u8::from(v.ipv6), if v.ipv6 { 16 } else { 4 });
-    assert_eq!(info.trim(), want, "{} was built with another configuration", out.display());
+    let want = format!(
+        "ipv6={} abytes={}",
+        u8::from(v.ipv6),
+        if v.ipv6 { 16 } else { 4 }
+    );
+    assert_eq!(
+        info.trim(),
+        want,
+        "{} was built with another configuration",
+        out.display()
+    );
     out
 }
 
