@@ -16,5 +16,10 @@ cargo clippy --all-targets -- -D warnings
 cargo clippy --lib --no-default-features -- -D warnings
 cargo clippy --lib --features postfix -- -D warnings
 
-cargo test --no-default-features --lib
-cargo test -- --nocapture
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --no-default-features --lib 2>&1 | tee -a "$log"
+cargo test -- --nocapture 2>&1 | tee -a "$log"
+
+# One closing line for all of it (set -o pipefail made any failure fatal).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"
