@@ -90,6 +90,15 @@ typedef struct VSTRING VSTRING;
  */
 #define CIDR_MATCH_FALSE 0
 
+
+
+/**
+ * sizeof(struct lifreq) and offsetof(struct lifreq, lifr_addr) (illumos).
+ */
+#define LIFREQ_SIZE 376
+
+#define LIFR_ADDR 40
+
 /**
  * Do not log why an address is rejected.
  */
@@ -429,6 +438,34 @@ void inet_addr_list_uniq(struct INET_ADDR_LIST *list);
  * again without another init.
  */
 void inet_addr_list_free(struct INET_ADDR_LIST *list);
+
+/**
+ * Postfix: `int inet_addr_local(INET_ADDR_LIST *addr_list,
+ * INET_ADDR_LIST *mask_list, unsigned *addr_family_list)`.
+ *
+ * # Safety
+ * `addr_list` (and `mask_list` unless null) are initialised lists;
+ * `addr_family_list` is zero-terminated (e.g. inet_proto_info()'s
+ * ai_family_list).
+ */
+int inet_addr_local(struct INET_ADDR_LIST *addr_list,
+                    struct INET_ADDR_LIST *mask_list,
+                    unsigned int *addr_family_list);
+
+/**
+ * inet_addr_local() with the lookup method named by `method`
+ * ("getifaddrs", "siocgif", "procnet", "siocglif") instead of the
+ * compiled-in one, so that tests can run every method in one build.
+ * Behaves as inet_addr_local() otherwise (including its fatal errors);
+ * an unknown method name is a panic.
+ *
+ * # Safety
+ * As inet_addr_local(); `method` is a C string.
+ */
+int pfinet_inet_addr_local_method(struct INET_ADDR_LIST *addr_list,
+                                  struct INET_ADDR_LIST *mask_list,
+                                  unsigned int *addr_family_list,
+                                  const char *method);
 
 /**
  * Postfix: `const INET_PROTO_INFO *inet_proto_init(const char *context,

@@ -21,6 +21,68 @@
 
 use std::cmp::Ordering;
 
+/// A socket address as Postfix keeps it in an INET_ADDR_LIST: the fields
+/// that matter of a `sockaddr_in` or `sockaddr_in6` (port and flow label
+/// are always zero in the lists pfinet builds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SockAddr {
+    V4([u8; 4]),
+    V6 {
+        addr: [u8; 16],
+        scope_id: u32,
+    },
+    /// Another family, as a kernel may report for a netmask.
+    Other(u16),
+}
+
+impl SockAddr {
+    /// Read a socket address from its bytes in memory (Linux and Solaris
+    /// layout: sa_family first, sin_addr at 4, sin6_addr at 8, scope at 24;
+    /// `family` overrides the stored family, as Postfix's netmask fix-ups
+    /// do). Missing bytes read as zero.
+    pub fn from_bytes(b: &[u8], family: Option<u16>) -> SockAddr {
+        let byte = |i: usize| b.get(i).copied().unwrap_or(0);
+        let family = family.unwrap_or_else(|| u16::from_ne_bytes([byte(0), byte(1)]));
+        if family == libc::AF_INET as u16 {
+            SockAddr::V4([byte(4), byte(5), byte(6), byte(7)])
+        } else if family == libc::AF_INET6 as u16 {
+            SockAddr::V6 {
+                addr: std::array::from_fn(|i| byte(8 + i)),
+                scope_id: u32::from_ne_bytes([byte(24), byte(25), byte(26), byte(27)]),
+            }
+        } else {
+            SockAddr::Other(family)
+        }
+    }
+
+    /// The address family number (AF_INET, AF_INET6, ...).
+    pub fn family(&self) -> u16 {
+        match self {
+            SockAddr::V4(_) => libc::AF_INET as u16,
+            SockAddr::V6 { .. } => libc::AF_INET6 as u16,
+            SockAddr::Other(f) => *f,
+        }
+    }
+
+    /// The all-zero address (INADDR_ANY, IN6_IS_ADDR_UNSPECIFIED).
+    pub fn is_unspecified(&self) -> bool {
+        match self {
+            SockAddr::V4(a) => *a == [0; 4],
+            SockAddr::V6 { addr, .. } => *addr == [0; 16],
+            SockAddr::Other(_) => false,
+        }
+    }
+
+    /// Postfix's SOCKADDR_TO_HOSTADDR() text: inet_ntop, no scope.
+    pub fn hostaddr(&self) -> String {
+        match self {
+            SockAddr::V4(a) => crate::inet_pton::ntop4(a),
+            SockAddr::V6 { addr, .. } => crate::inet_pton::ntop6(addr),
+            SockAddr::Other(_) => String::new(),
+        }
+    }
+}
+
 /// The part of a socket address that sock_addr_cmp_addr() reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AddrKey<'a> {
@@ -228,21 +290,57 @@ pub mod abi {
                 std::ptr::copy_nonoverlapping(addr.cast::<u8>(), (&raw mut ss).cast::<u8>(), len);
                 ss
             };
-            if host::verbose() > 1 {
-                host::info(&[b"inet_addr_list_append: ".as_slice(), &hostaddr(&entry)].concat());
-            }
-            if list.used >= list.size {
-                let new_size = list.size.saturating_mul(2).max(1);
-                // SAFETY: addrs came from xmalloc/xrealloc in this module.
-                list.addrs = unsafe { ffi::xrealloc(list.addrs, new_size as usize) };
-                list.size = new_size;
-            }
-            // SAFETY: used < size after the growth above. Postfix copies
-            // only SOCK_ADDR_LEN bytes; the rest of the slot is unspecified
-            // there and zero here.
-            unsafe { list.addrs.add(list.used as usize).write(entry) };
-            list.used += 1;
+            push(list, entry);
         })
+    }
+
+    /// The body of inet_addr_list_append() once the address is copied.
+    fn push(list: &mut INET_ADDR_LIST, entry: sockaddr_storage) {
+        if host::verbose() > 1 {
+            host::info(&[b"inet_addr_list_append: ".as_slice(), &hostaddr(&entry)].concat());
+        }
+        if list.used >= list.size {
+            let new_size = list.size.saturating_mul(2).max(1);
+            // SAFETY: addrs came from xmalloc/xrealloc in this module.
+            list.addrs = unsafe { ffi::xrealloc(list.addrs, new_size as usize) };
+            list.size = new_size;
+        }
+        // SAFETY: used < size after the growth above. Postfix copies only
+        // SOCK_ADDR_LEN bytes; the rest of the slot is unspecified there and
+        // zero here.
+        unsafe { list.addrs.add(list.used as usize).write(entry) };
+        list.used += 1;
+    }
+
+    /// inet_addr_list_append() of a core address (for pfinet's own callers).
+    pub fn append(list: &mut INET_ADDR_LIST, sa: &SockAddr) {
+        push(list, storage(sa));
+    }
+
+    /// A core address as the C structure Postfix stores.
+    pub fn storage(sa: &SockAddr) -> sockaddr_storage {
+        // SAFETY: all-zero bytes are a valid sockaddr_storage; the fields
+        // written below lie inside it (it is larger than sockaddr_in6 and
+        // aligned for it).
+        unsafe {
+            let mut ss: sockaddr_storage = std::mem::zeroed();
+            let p = &raw mut ss;
+            match sa {
+                SockAddr::V4(a) => {
+                    let sin = p.cast::<sockaddr_in>();
+                    (*sin).sin_family = libc::AF_INET as libc::sa_family_t;
+                    (*sin).sin_addr.s_addr = u32::from_ne_bytes(*a);
+                }
+                SockAddr::V6 { addr, scope_id } => {
+                    let sin6 = p.cast::<sockaddr_in6>();
+                    (*sin6).sin6_family = libc::AF_INET6 as libc::sa_family_t;
+                    (*sin6).sin6_addr.s6_addr = *addr;
+                    (*sin6).sin6_scope_id = *scope_id;
+                }
+                SockAddr::Other(f) => ss.ss_family = *f as libc::sa_family_t,
+            }
+            ss
+        }
     }
 
     /// Postfix: `void inet_addr_list_uniq(INET_ADDR_LIST *list)`.

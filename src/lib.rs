@@ -21,6 +21,7 @@ pub mod cidr_match;
 pub mod ffi;
 pub mod host;
 pub mod inet_addr_list;
+pub mod inet_addr_local;
 pub mod inet_proto;
 pub mod inet_pton;
 pub mod mask_addr;

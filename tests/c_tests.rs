@@ -341,6 +341,8 @@ fn static_library_defines_postfix_symbols() {
         "valid_mailhost_addr",
         "valid_mailhost_literal",
         "match_hostaddr_literal",
+        "inet_addr_local",
+        "pfinet_inet_addr_local_method",
     ] {
         assert_eq!(kind(f).as_deref(), Some("T"), "{f}");
     }

@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! pfinet protocols [VALUE]        inet_protocols (default "all") here
+//! pfinet interfaces [PROTOCOLS] [METHOD]
+//!                                 this host's addresses/masks (inet_addr_local)
 //! pfinet check TEXT...            valid_hostaddr / valid_mailhost_literal
 //! pfinet match PATTERN ADDRESS    one match-list address pattern
 //! ```
@@ -15,7 +17,7 @@ use pfinet::match_ops::{is_dictionary, match_hostaddr};
 use pfinet::valid_hostaddr::valid_hostaddr;
 use pfinet::valid_mailhost_addr::valid_mailhost_literal;
 
-const USAGE: &str = "usage: pfinet protocols [VALUE] | check TEXT... | match PATTERN ADDRESS";
+const USAGE: &str = "usage: pfinet protocols [VALUE] | interfaces [PROTOCOLS] [getifaddrs|siocgif|procnet] | check TEXT... | match PATTERN ADDRESS";
 const IPV6: bool = cfg!(feature = "has_ipv6");
 
 fn text(b: &[u8]) -> String {
@@ -58,6 +60,46 @@ fn protocols(value: &[u8]) -> ExitCode {
         "ai_family = {}, ai_family_list = {:?}, dns_atype_list = {:?}, sa_family_list = {:?}",
         r.info.ai_family, r.info.ai_family_list, r.info.dns_atype_list, r.info.sa_family_list
     );
+    ExitCode::SUCCESS
+}
+
+/// What inet_addr_local() finds here, as "addr/mask" lines like Postfix's
+/// test driver prints them.
+fn interfaces(protocols: &[u8], method: Option<&[u8]>) -> ExitCode {
+    use pfinet::inet_addr_local::{Config, Event, inet_addr_local, sys::System};
+    let r = inet_proto(b"inet_protocols", protocols, IPV6, &socket_probe);
+    if let Some(f) = r.fatal {
+        eprintln!("pfinet: fatal: {}", text(&f));
+        return ExitCode::from(2);
+    }
+    let config = match method {
+        None => Config::compiled(),
+        Some(name) => match Config::named(name) {
+            Some(c) => c,
+            None => {
+                eprintln!("pfinet: unknown lookup method: {}", text(name));
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let events = inet_addr_local(&r.info.ai_family_list, true, config, IPV6, &mut System);
+    let mut addr = None;
+    for e in events {
+        match e {
+            Event::Addr(a) => addr = Some(a),
+            Event::Mask(m) => println!(
+                "{}/{}",
+                addr.take().map(|a| a.hostaddr()).unwrap_or_default(),
+                m.hostaddr()
+            ),
+            Event::Warn(t) => eprintln!("pfinet: warning: {}", text(&t)),
+            Event::Fatal(t) | Event::Panic(t) => {
+                eprintln!("pfinet: fatal: {}", text(&t));
+                return ExitCode::from(2);
+            }
+            Event::VerboseWarn(_) | Event::VerboseInfo(_) => {}
+        }
+    }
     ExitCode::SUCCESS
 }
 
@@ -117,6 +159,10 @@ fn main() -> ExitCode {
         Some(b"protocols") if args.len() <= 2 => {
             protocols(args.get(1).map_or(b"all".as_slice(), Vec::as_slice))
         }
+        Some(b"interfaces") if args.len() <= 3 => interfaces(
+            args.get(1).map_or(b"all".as_slice(), Vec::as_slice),
+            args.get(2).map(Vec::as_slice),
+        ),
         Some(b"check") if args.len() >= 2 => check(&args[1..]),
         Some(b"match") if args.len() == 3 => matches(&args[1], &args[2]),
         Some(b"--help") | Some(b"-h") => {

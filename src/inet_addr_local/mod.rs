@@ -1,0 +1,358 @@
+//! inet_addr_local - determine all IP addresses (and netmasks) of this host
+//!
+//! `int inet_addr_local(INET_ADDR_LIST *addr_list, INET_ADDR_LIST
+//! *mask_list, unsigned *addr_family_list)` appends the address of every
+//! active interface of each family in the zero-terminated family list (in
+//! that order) to `addr_list` and, when `mask_list` is not null, its netmask
+//! at the same index; it returns the number of addresses appended
+//! (src/util/inet_addr_local.c). Postfix needs these to avoid mail loops,
+//! to recognise user@[address] as local and, with the masks, to compute
+//! mynetworks.
+//!
+//! The lookup method is chosen at compile time as Postfix's sys_defs.h
+//! chooses it: getifaddrs(3) ([`getifaddrs`], HAVE_GETIFADDRS, both
+//! families); SIOCGLIFCONF ([`siocglif`], HAS_SIOCGLIF, Solaris); the
+//! classic SIOCGIFCONF ([`siocgif`], where IPv6 addresses get a /128 mask);
+//! /proc/net/if_inet6 ([`procnet_ifinet6`], HAS_PROCNET_IFINET6) for IPv6.
+//! `pfinet_inet_addr_local_method()` runs a named method in any build, for
+//! tests; the system calls sit behind [`sys::Sys`] so that tests can also
+//! simulate a kernel.
+//!
+//! DIAGNOSTICS: "ignoring interface with null netmask, address family N"
+//! (getifaddrs), the /proc/net/if_inet6 warnings, fatal errors when the
+//! system calls fail, "inet_addr_local: configured N IPv4 addresses" with
+//! msg_verbose, and a panic for an unknown family, all as Postfix.
+
+pub mod getifaddrs;
+pub mod procnet_ifinet6;
+pub mod siocgif;
+pub mod siocglif;
+pub mod sys;
+
+use crate::inet_addr_list::SockAddr;
+use sys::Sys;
+
+/// What a lookup reports, in the order Postfix would act on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// inet_addr_list_append() to the address list.
+    Addr(SockAddr),
+    /// inet_addr_list_append() to the mask list (only made when a mask
+    /// list was given).
+    Mask(SockAddr),
+    /// msg_warn().
+    Warn(Vec<u8>),
+    /// msg_warn(), but only under msg_verbose.
+    VerboseWarn(Vec<u8>),
+    /// msg_info(), only under msg_verbose.
+    VerboseInfo(Vec<u8>),
+    /// msg_fatal(): the lookup ends here.
+    Fatal(Vec<u8>),
+    /// msg_panic(): the lookup ends here.
+    Panic(Vec<u8>),
+}
+
+/// Which lookup methods a build has: Postfix's HAVE_GETIFADDRS,
+/// HAS_SIOCGLIF and HAS_PROCNET_IFINET6 (none: SIOCGIFCONF).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Config {
+    pub getifaddrs: bool,
+    pub siocglif: bool,
+    pub procnet_ifinet6: bool,
+}
+
+/// One lookup method for one family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Getifaddrs,
+    Siocglif,
+    Siocgif,
+    ProcnetIfinet6,
+}
+
+impl Config {
+    /// The choice compiled into this library (cargo features).
+    pub fn compiled() -> Config {
+        Config {
+            getifaddrs: cfg!(feature = "have_getifaddrs"),
+            siocglif: cfg!(feature = "has_siocglif"),
+            procnet_ifinet6: cfg!(feature = "has_procnet_ifinet6"),
+        }
+    }
+
+    /// A configuration by the name of its method: "getifaddrs", "siocglif",
+    /// "siocgif" or "procnet" (IPv6 from /proc, IPv4 by SIOCGIFCONF).
+    pub fn named(name: &[u8]) -> Option<Config> {
+        let none = Config::default();
+        match name {
+            b"getifaddrs" => Some(Config {
+                getifaddrs: true,
+                ..none
+            }),
+            b"siocglif" => Some(Config {
+                siocglif: true,
+                ..none
+            }),
+            b"siocgif" => Some(none),
+            b"procnet" => Some(Config {
+                procnet_ifinet6: true,
+                ..none
+            }),
+            _ => None,
+        }
+    }
+
+    /// The method for IPv4, in Postfix's order of preference.
+    pub fn ipv4(self) -> Method {
+        if self.getifaddrs {
+            Method::Getifaddrs
+        } else if self.siocglif {
+            Method::Siocglif
+        } else {
+            Method::Siocgif
+        }
+    }
+
+    /// The method for IPv6, in Postfix's order of preference.
+    pub fn ipv6(self) -> Method {
+        if self.getifaddrs {
+            Method::Getifaddrs
+        } else if self.procnet_ifinet6 {
+            Method::ProcnetIfinet6
+        } else if self.siocglif {
+            Method::Siocglif
+        } else {
+            Method::Siocgif
+        }
+    }
+}
+
+/// The C library's text for an errno (Postfix's `%m`).
+fn m(errno: i32) -> String {
+    String::from_utf8_lossy(&crate::host::strerror(errno)).into_owned()
+}
+
+/// ial_socket(): a datagram socket for ioctls; when IPv6 is not in the
+/// kernel, nothing (with a warning under msg_verbose); else fatal.
+fn ial_socket(
+    af: i32,
+    ipv6: bool,
+    sys: &mut dyn Sys,
+    events: &mut Vec<Event>,
+) -> Option<Box<dyn sys::IoctlSocket>> {
+    match sys.ioctl_socket(af) {
+        Ok(sock) => Some(sock),
+        Err(e) => {
+            let text = format!("inet_addr_local[socket]: socket: {}", m(e)).into_bytes();
+            events.push(if ipv6 && af == libc::AF_INET6 {
+                Event::VerboseWarn(text)
+            } else {
+                Event::Fatal(text)
+            });
+            None
+        }
+    }
+}
+
+/// The SIOCGIFCONF/SIOCGLIFCONF buffer loop: start with 1024 bytes; on
+/// EINVAL (too small, Solaris) or a result filling half the buffer or more
+/// (a tight fit, BSD), double it and ask again. Other errors are fatal,
+/// "NAME: ioctl REQUEST: ERROR".
+fn conf_loop(
+    name: &str,
+    request: &str,
+    events: &mut Vec<Event>,
+    mut ioctl: impl FnMut(usize) -> Result<Vec<u8>, i32>,
+) -> Option<Vec<u8>> {
+    let mut avail = 1024usize;
+    loop {
+        match ioctl(avail) {
+            Err(e) if e == libc::EINVAL => {}
+            Err(e) => {
+                events.push(Event::Fatal(
+                    format!("{name}: ioctl {request}: {}", m(e)).into_bytes(),
+                ));
+                return None;
+            }
+            Ok(data) if data.len() < avail / 2 => return Some(data),
+            Ok(_) => {}
+        }
+        avail = avail.checked_mul(2)?;
+    }
+}
+
+/// Whether the events end with a fatal error or panic.
+fn ended(events: &[Event]) -> bool {
+    matches!(events.last(), Some(Event::Fatal(_) | Event::Panic(_)))
+}
+
+/// inet_addr_local(): the events for the families in `families` (AF_INET,
+/// AF_INET6 numbers), with masks when `masks`; `ipv6` is the build's
+/// HAS_IPV6.
+pub fn inet_addr_local(
+    families: &[u32],
+    masks: bool,
+    config: Config,
+    ipv6: bool,
+    sys: &mut dyn Sys,
+) -> Vec<Event> {
+    let mut events = Vec::new();
+    for &family in families {
+        let (method, name) = if family == libc::AF_INET as u32 {
+            (config.ipv4(), "IPv4")
+        } else if ipv6 && family == libc::AF_INET6 as u32 {
+            (config.ipv6(), "IPv6")
+        } else {
+            events.push(Event::Panic(
+                format!("inet_addr_local: unknown address family {}", family as i32).into_bytes(),
+            ));
+            return events;
+        };
+        let start = events.len();
+        let af = family as i32;
+        match method {
+            Method::Getifaddrs => getifaddrs::lookup(af, masks, ipv6, sys, &mut events),
+            Method::Siocglif => siocglif::lookup(af, masks, ipv6, sys, &mut events),
+            Method::Siocgif => siocgif::lookup(af, masks, ipv6, sys, &mut events),
+            Method::ProcnetIfinet6 => procnet_ifinet6::lookup(sys, &mut events),
+        }
+        if ended(&events) {
+            return events;
+        }
+        let found = events[start..]
+            .iter()
+            .filter(|e| matches!(e, Event::Addr(_)))
+            .count();
+        events.push(Event::VerboseInfo(
+            format!("inet_addr_local: configured {found} {name} addresses").into_bytes(),
+        ));
+    }
+    events
+}
+
+pub mod abi {
+    use super::*;
+    use crate::inet_addr_list::abi::{INET_ADDR_LIST, append};
+    use crate::{ffi, host};
+    use libc::{c_char, c_int, c_uint};
+
+    /// Replay the events on Postfix's lists and msg(3); the count appended.
+    fn replay(
+        events: &[Event],
+        addr_list: &mut INET_ADDR_LIST,
+        mut mask_list: Option<&mut INET_ADDR_LIST>,
+    ) -> c_int {
+        let mut count = 0;
+        for e in events {
+            match e {
+                Event::Addr(addr) => {
+                    append(addr_list, addr);
+                    count += 1;
+                }
+                Event::Mask(mask) => {
+                    if let Some(list) = mask_list.as_deref_mut() {
+                        append(list, mask);
+                    }
+                }
+                Event::Warn(t) => host::warn(t),
+                Event::VerboseWarn(t) if host::verbose() != 0 => host::warn(t),
+                Event::VerboseInfo(t) if host::verbose() != 0 => host::info(t),
+                Event::Fatal(t) => host::fatal(t),
+                Event::Panic(t) => host::panic(t),
+                _ => {}
+            }
+        }
+        count
+    }
+
+    /// # Safety
+    /// As inet_addr_local().
+    unsafe fn run(
+        func: &str,
+        addr_list: *mut INET_ADDR_LIST,
+        mask_list: *mut INET_ADDR_LIST,
+        addr_family_list: *const c_uint,
+        config: Config,
+    ) -> c_int {
+        if addr_list.is_null() {
+            ffi::null_arg(func, "address list");
+        }
+        if addr_family_list.is_null() {
+            ffi::null_arg(func, "address family list");
+        }
+        let mut families = Vec::new();
+        // SAFETY: the caller passes a zero-terminated list.
+        unsafe {
+            let mut p = addr_family_list;
+            while *p != 0 {
+                families.push(*p);
+                p = p.add(1);
+            }
+        }
+        let events = super::inet_addr_local(
+            &families,
+            !mask_list.is_null(),
+            config,
+            cfg!(feature = "has_ipv6"),
+            &mut sys::System,
+        );
+        // SAFETY: the lists are initialised INET_ADDR_LISTs (caller's
+        // contract), distinct from each other.
+        let (addrs, masks) = unsafe { (&mut *addr_list, mask_list.as_mut()) };
+        replay(&events, addrs, masks)
+    }
+
+    /// Postfix: `int inet_addr_local(INET_ADDR_LIST *addr_list,
+    /// INET_ADDR_LIST *mask_list, unsigned *addr_family_list)`.
+    ///
+    /// # Safety
+    /// `addr_list` (and `mask_list` unless null) are initialised lists;
+    /// `addr_family_list` is zero-terminated (e.g. inet_proto_info()'s
+    /// ai_family_list).
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn inet_addr_local(
+        addr_list: *mut INET_ADDR_LIST,
+        mask_list: *mut INET_ADDR_LIST,
+        addr_family_list: *mut c_uint,
+    ) -> c_int {
+        ffi::postfix_boundary("inet_addr_local", || {
+            // SAFETY: the caller's contract is run()'s.
+            unsafe {
+                run(
+                    "inet_addr_local",
+                    addr_list,
+                    mask_list,
+                    addr_family_list,
+                    Config::compiled(),
+                )
+            }
+        })
+    }
+
+    /// inet_addr_local() with the lookup method named by `method`
+    /// ("getifaddrs", "siocgif", "procnet", "siocglif") instead of the
+    /// compiled-in one, so that tests can run every method in one build.
+    /// Behaves as inet_addr_local() otherwise (including its fatal errors);
+    /// an unknown method name is a panic.
+    ///
+    /// # Safety
+    /// As inet_addr_local(); `method` is a C string.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn pfinet_inet_addr_local_method(
+        addr_list: *mut INET_ADDR_LIST,
+        mask_list: *mut INET_ADDR_LIST,
+        addr_family_list: *mut c_uint,
+        method: *const c_char,
+    ) -> c_int {
+        const F: &str = "pfinet_inet_addr_local_method";
+        ffi::postfix_boundary(F, || {
+            // SAFETY: the caller passes a C string.
+            let name = unsafe { ffi::bytes(method) }.unwrap_or_else(|| ffi::null_arg(F, "method"));
+            let config = Config::named(name).unwrap_or_else(|| {
+                host::panic(&[F.as_bytes(), b": unknown lookup method: ", name].concat())
+            });
+            // SAFETY: the caller's contract is run()'s.
+            unsafe { run(F, addr_list, mask_list, addr_family_list, config) }
+        })
+    }
+}

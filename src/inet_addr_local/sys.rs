@@ -1,0 +1,193 @@
+//! sys - the system calls behind inet_addr_local, behind a seam
+//!
+//! [`Sys`] is what the lookup methods ask of the kernel: getifaddrs(3), a
+//! datagram socket for ioctls, and a file's contents. [`System`] is the real
+//! thing (the only unsafe code of inet_addr_local); tests can substitute a
+//! simulated kernel, which is how SIOCGLIFCONF (Solaris, absent on Linux)
+//! is tested.
+
+use crate::inet_addr_list::SockAddr;
+
+/// One getifaddrs(3) entry: flags, address, and the netmask read as the
+/// address's family (as Postfix reads it after fixing sa_family).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ifaddr {
+    pub flags: u32,
+    pub addr: Option<SockAddr>,
+    pub netmask: Option<SockAddr>,
+}
+
+/// An ioctl socket: SIOCGIFCONF/SIOCGIFNETMASK and the Solaris
+/// SIOCGLIFCONF/SIOCGLIFNETMASK. Buffers are raw records in the kernel's
+/// layout (`struct ifreq`, `struct lifreq`).
+pub trait IoctlSocket {
+    /// SIOCGIFCONF with a buffer of `len` bytes: the bytes filled.
+    fn siocgifconf(&mut self, len: usize) -> Result<Vec<u8>, i32>;
+    /// SIOCGIFNETMASK on a copy of one `struct ifreq`: the result record.
+    fn siocgifnetmask(&mut self, ifreq: &[u8]) -> Result<Vec<u8>, i32>;
+    /// SIOCGLIFCONF (lifc_family AF_UNSPEC) with a buffer of `len` bytes.
+    fn siocglifconf(&mut self, len: usize) -> Result<Vec<u8>, i32>;
+    /// SIOCGLIFNETMASK on a copy of one `struct lifreq`.
+    fn siocglifnetmask(&mut self, lifreq: &[u8]) -> Result<Vec<u8>, i32>;
+}
+
+/// What inet_addr_local needs from the system. Errors are errno values.
+pub trait Sys {
+    fn getifaddrs(&mut self) -> Result<Vec<Ifaddr>, i32>;
+    /// socket(af, SOCK_DGRAM, 0).
+    fn ioctl_socket(&mut self, af: i32) -> Result<Box<dyn IoctlSocket>, i32>;
+    fn read_file(&mut self, path: &str) -> Result<Vec<u8>, i32>;
+}
+
+/// The running kernel.
+pub struct System;
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// Copy `len` bytes at `p` (null: none).
+///
+/// # Safety
+/// `p` is null or readable for `len` bytes.
+unsafe fn copy(p: *const u8, len: usize) -> Vec<u8> {
+    if p.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: the caller vouches for `len` readable bytes.
+    unsafe { std::slice::from_raw_parts(p, len) }.to_vec()
+}
+
+fn sa_len(family: i32) -> usize {
+    if family == libc::AF_INET6 {
+        std::mem::size_of::<libc::sockaddr_in6>()
+    } else if family == libc::AF_INET {
+        std::mem::size_of::<libc::sockaddr_in>()
+    } else {
+        std::mem::size_of::<libc::sockaddr>()
+    }
+}
+
+impl Sys for System {
+    fn getifaddrs(&mut self) -> Result<Vec<Ifaddr>, i32> {
+        let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
+        // SAFETY: getifaddrs writes a list head we free below.
+        if unsafe { libc::getifaddrs(&mut head) } < 0 {
+            return Err(errno());
+        }
+        let mut out = Vec::new();
+        let mut p = head;
+        while !p.is_null() {
+            // SAFETY: p is a live entry of the list getifaddrs returned;
+            // ifa_addr/ifa_netmask are null or point to socket addresses
+            // of at least the size of their family (the netmask is read
+            // with the address's family, as Postfix does: glibc stores
+            // both in storage large enough for sockaddr_in6).
+            unsafe {
+                let ifa = &*p;
+                let (addr, netmask) = if ifa.ifa_addr.is_null() {
+                    (None, None)
+                } else {
+                    let family = i32::from((*ifa.ifa_addr).sa_family);
+                    let a = copy(ifa.ifa_addr.cast(), sa_len(family));
+                    let m = (!ifa.ifa_netmask.is_null()).then(|| {
+                        SockAddr::from_bytes(
+                            &copy(ifa.ifa_netmask.cast(), sa_len(family)),
+                            Some(family as u16),
+                        )
+                    });
+                    (Some(SockAddr::from_bytes(&a, None)), m)
+                };
+                out.push(Ifaddr {
+                    flags: ifa.ifa_flags,
+                    addr,
+                    netmask,
+                });
+                p = ifa.ifa_next;
+            }
+        }
+        // SAFETY: head came from getifaddrs and is freed once.
+        unsafe { libc::freeifaddrs(head) };
+        Ok(out)
+    }
+
+    fn ioctl_socket(&mut self, af: i32) -> Result<Box<dyn IoctlSocket>, i32> {
+        // SAFETY: socket() has no memory preconditions.
+        let fd = unsafe { libc::socket(af, libc::SOCK_DGRAM, 0) };
+        if fd < 0 {
+            return Err(errno());
+        }
+        use std::os::fd::FromRawFd;
+        // SAFETY: fd is a fresh, open descriptor that nobody else owns.
+        Ok(Box::new(Socket(unsafe {
+            std::os::fd::OwnedFd::from_raw_fd(fd)
+        })))
+    }
+
+    fn read_file(&mut self, path: &str) -> Result<Vec<u8>, i32> {
+        std::fs::read(path).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
+    }
+}
+
+/// A datagram socket for the interface ioctls (closed on drop).
+struct Socket(std::os::fd::OwnedFd);
+
+impl Socket {
+    fn fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        self.0.as_raw_fd()
+    }
+}
+
+impl IoctlSocket for Socket {
+    fn siocgifconf(&mut self, len: usize) -> Result<Vec<u8>, i32> {
+        let mut buf = vec![0u8; len];
+        // SAFETY: ifconf is plain data; all-zero is valid.
+        let mut ifc: libc::ifconf = unsafe { std::mem::zeroed() };
+        ifc.ifc_len = i32::try_from(len).map_err(|_| libc::EINVAL)?;
+        ifc.ifc_ifcu.ifcu_buf = buf.as_mut_ptr().cast();
+        // SAFETY: SIOCGIFCONF writes at most ifc_len bytes into buf, which
+        // lives through the call.
+        if unsafe { libc::ioctl(self.fd(), libc::SIOCGIFCONF, &mut ifc) } < 0 {
+            return Err(errno());
+        }
+        buf.truncate(usize::try_from(ifc.ifc_len).unwrap_or(0).min(len));
+        Ok(buf)
+    }
+
+    fn siocgifnetmask(&mut self, ifreq: &[u8]) -> Result<Vec<u8>, i32> {
+        // SAFETY: ifreq is plain data; all-zero is valid.
+        let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+        let n = ifreq.len().min(std::mem::size_of::<libc::ifreq>());
+        // SAFETY: n bytes fit in req.
+        unsafe { std::ptr::copy_nonoverlapping(ifreq.as_ptr(), (&raw mut req).cast::<u8>(), n) };
+        // SAFETY: SIOCGIFNETMASK reads and writes one struct ifreq.
+        if unsafe { libc::ioctl(self.fd(), libc::SIOCGIFNETMASK, &mut req) } < 0 {
+            return Err(errno());
+        }
+        // SAFETY: req is a plain struct of this size.
+        Ok(unsafe { copy((&raw const req).cast(), std::mem::size_of::<libc::ifreq>()) })
+    }
+
+    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+    fn siocglifconf(&mut self, len: usize) -> Result<Vec<u8>, i32> {
+        super::siocglif::solaris::siocglifconf(self.fd(), len)
+    }
+
+    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+    fn siocglifnetmask(&mut self, lifreq: &[u8]) -> Result<Vec<u8>, i32> {
+        super::siocglif::solaris::siocglifnetmask(self.fd(), lifreq)
+    }
+
+    /// No SIOCGLIFCONF outside Solaris and illumos: the kernel would say
+    /// "inappropriate ioctl".
+    #[cfg(not(any(target_os = "illumos", target_os = "solaris")))]
+    fn siocglifconf(&mut self, _len: usize) -> Result<Vec<u8>, i32> {
+        Err(libc::ENOTTY)
+    }
+
+    #[cfg(not(any(target_os = "illumos", target_os = "solaris")))]
+    fn siocglifnetmask(&mut self, _lifreq: &[u8]) -> Result<Vec<u8>, i32> {
+        Err(libc::ENOTTY)
+    }
+}
