@@ -83,6 +83,69 @@ impl SockAddr {
     }
 }
 
+/// An address list as Postfix's code uses one: append, read, sort+uniq.
+/// Implemented by `Vec<SockAddr>` (the pfinet_* API) and by Postfix's
+/// INET_ADDR_LIST ([`abi::CList`]).
+pub trait AddrList {
+    /// inet_addr_list_append().
+    fn append(&mut self, sa: &SockAddr);
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn get(&self, i: usize) -> SockAddr;
+    /// inet_addr_list_uniq().
+    fn uniq(&mut self, diag: &mut dyn crate::diag::Diag) -> Result<(), crate::diag::Fatal>;
+}
+
+impl SockAddr {
+    /// What sock_addr_cmp_addr() compares.
+    pub fn key(&self) -> AddrKey<'_> {
+        match self {
+            SockAddr::V4(a) => AddrKey {
+                family: self.family(),
+                addr: a,
+            },
+            SockAddr::V6 { addr, .. } => AddrKey {
+                family: self.family(),
+                addr,
+            },
+            SockAddr::Other(f) => AddrKey {
+                family: *f,
+                addr: &[],
+            },
+        }
+    }
+
+    /// SOCK_ADDR_EQ_ADDR(): same family and address (scope ignored).
+    pub fn eq_addr(&self, other: &SockAddr) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl AddrList for Vec<SockAddr> {
+    fn append(&mut self, sa: &SockAddr) {
+        self.push(*sa);
+    }
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn get(&self, i: usize) -> SockAddr {
+        self[i]
+    }
+    fn uniq(&mut self, diag: &mut dyn crate::diag::Diag) -> Result<(), crate::diag::Fatal> {
+        match sort_uniq(self, SockAddr::key, cfg!(feature = "has_ipv6")) {
+            Ok(n) => {
+                self.truncate(n);
+                Ok(())
+            }
+            Err(family) => Err(diag.panic(
+                format!("sock_addr_cmp_addr: unsupported address family {family}").as_bytes(),
+            )),
+        }
+    }
+}
+
 /// The part of a socket address that sock_addr_cmp_addr() reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AddrKey<'a> {
@@ -228,16 +291,21 @@ pub mod abi {
         AddrKey { family, addr }
     }
 
+    /// A stored C socket address as a core address.
+    pub fn core_addr(sa: &sockaddr_storage) -> SockAddr {
+        // SAFETY: a sockaddr_storage is plain bytes of its size.
+        let bytes = unsafe {
+            std::slice::from_raw_parts(
+                (sa as *const sockaddr_storage).cast::<u8>(),
+                std::mem::size_of::<sockaddr_storage>(),
+            )
+        };
+        SockAddr::from_bytes(bytes, None)
+    }
+
     /// Postfix's SOCKADDR_TO_HOSTADDR() text (getnameinfo, cut at '%').
     fn hostaddr(sa: &sockaddr_storage) -> Vec<u8> {
-        let k = key(sa);
-        if k.family == libc::AF_INET as u16 {
-            crate::inet_pton::ntop4(k.addr.try_into().expect("4 bytes")).into_bytes()
-        } else if IPV6 && k.family == libc::AF_INET6 as u16 {
-            crate::inet_pton::ntop6(k.addr.try_into().expect("16 bytes")).into_bytes()
-        } else {
-            Vec::new()
-        }
+        core_addr(sa).hostaddr().into_bytes()
     }
 
     /// # Safety
@@ -315,6 +383,40 @@ pub mod abi {
     /// inet_addr_list_append() of a core address (for pfinet's own callers).
     pub fn append(list: &mut INET_ADDR_LIST, sa: &SockAddr) {
         push(list, storage(sa));
+    }
+
+    /// Postfix's INET_ADDR_LIST as an [`AddrList`].
+    pub struct CList<'a>(pub &'a mut INET_ADDR_LIST);
+
+    impl CList<'_> {
+        fn entries(&self) -> &[sockaddr_storage] {
+            if self.0.used <= 0 || self.0.addrs.is_null() {
+                return &[];
+            }
+            // SAFETY: an initialised list holds `used` entries at addrs.
+            unsafe { std::slice::from_raw_parts(self.0.addrs, self.0.used as usize) }
+        }
+    }
+
+    impl AddrList for CList<'_> {
+        fn append(&mut self, sa: &SockAddr) {
+            append(self.0, sa)
+        }
+        fn len(&self) -> usize {
+            self.entries().len()
+        }
+        fn get(&self, i: usize) -> SockAddr {
+            core_addr(&self.entries()[i])
+        }
+        fn uniq(&mut self, _diag: &mut dyn crate::diag::Diag) -> Result<(), crate::diag::Fatal> {
+            if self.0.used > 0 {
+                // SAFETY: addrs holds `used` initialised entries.
+                let entries =
+                    unsafe { std::slice::from_raw_parts_mut(self.0.addrs, self.0.used as usize) };
+                self.0.used = uniq(entries) as c_int;
+            }
+            Ok(())
+        }
     }
 
     /// A core address as the C structure Postfix stores.

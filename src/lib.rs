@@ -18,6 +18,7 @@
 
 pub mod api;
 pub mod cidr_match;
+pub mod diag;
 pub mod ffi;
 pub mod host;
 pub mod inet_addr_list;

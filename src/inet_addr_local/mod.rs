@@ -29,7 +29,8 @@ pub mod siocgif;
 pub mod siocglif;
 pub mod sys;
 
-use crate::inet_addr_list::SockAddr;
+use crate::diag::{Diag, Fatal};
+use crate::inet_addr_list::{AddrList, SockAddr};
 use sys::Sys;
 
 /// What a lookup reports, in the order Postfix would act on it.
@@ -230,44 +231,84 @@ pub fn inet_addr_local(
     events
 }
 
+/// Act on the events in order: append to the lists, report the messages.
+/// Returns the number of addresses appended, as inet_addr_local() does.
+pub fn replay(
+    events: &[Event],
+    addrs: &mut dyn AddrList,
+    mut masks: Option<&mut dyn AddrList>,
+    diag: &mut dyn Diag,
+) -> Result<usize, Fatal> {
+    let mut count = 0;
+    for e in events {
+        match e {
+            Event::Addr(addr) => {
+                addrs.append(addr);
+                count += 1;
+            }
+            Event::Mask(mask) => {
+                if let Some(list) = masks.as_deref_mut() {
+                    list.append(mask);
+                }
+            }
+            Event::Warn(t) => diag.warn(t),
+            Event::VerboseWarn(t) if diag.verbose() != 0 => diag.warn(t),
+            Event::VerboseInfo(t) if diag.verbose() != 0 => diag.info(t),
+            Event::Fatal(t) => return Err(diag.fatal(t)),
+            Event::Panic(t) => return Err(diag.panic(t)),
+            _ => {}
+        }
+    }
+    Ok(count)
+}
+
+/// inet_addr_local() on any lists: look up, then [`replay`].
+pub fn run(
+    families: &[u32],
+    addrs: &mut dyn AddrList,
+    masks: Option<&mut dyn AddrList>,
+    config: Config,
+    ipv6: bool,
+    sys: &mut dyn Sys,
+    diag: &mut dyn Diag,
+) -> Result<usize, Fatal> {
+    let events = inet_addr_local(families, masks.is_some(), config, ipv6, sys);
+    replay(&events, addrs, masks, diag)
+}
+
 pub mod abi {
     use super::*;
-    use crate::inet_addr_list::abi::{INET_ADDR_LIST, append};
+    use crate::diag::HostDiag;
+    use crate::inet_addr_list::abi::{CList, INET_ADDR_LIST};
     use crate::{ffi, host};
     use libc::{c_char, c_int, c_uint};
 
-    /// Replay the events on Postfix's lists and msg(3); the count appended.
-    fn replay(
-        events: &[Event],
-        addr_list: &mut INET_ADDR_LIST,
-        mut mask_list: Option<&mut INET_ADDR_LIST>,
-    ) -> c_int {
-        let mut count = 0;
-        for e in events {
-            match e {
-                Event::Addr(addr) => {
-                    append(addr_list, addr);
-                    count += 1;
-                }
-                Event::Mask(mask) => {
-                    if let Some(list) = mask_list.as_deref_mut() {
-                        append(list, mask);
-                    }
-                }
-                Event::Warn(t) => host::warn(t),
-                Event::VerboseWarn(t) if host::verbose() != 0 => host::warn(t),
-                Event::VerboseInfo(t) if host::verbose() != 0 => host::info(t),
-                Event::Fatal(t) => host::fatal(t),
-                Event::Panic(t) => host::panic(t),
-                _ => {}
+    /// The C family list (zero-terminated) as a vector.
+    ///
+    /// # Safety
+    /// `list` is a zero-terminated array.
+    pub unsafe fn families(func: &str, list: *const c_uint) -> Vec<u32> {
+        if list.is_null() {
+            ffi::null_arg(func, "address family list");
+        }
+        let mut out = Vec::new();
+        // SAFETY: the caller vouches for the terminating zero.
+        unsafe {
+            let mut p = list;
+            while *p != 0 {
+                out.push(*p);
+                p = p.add(1);
             }
         }
-        count
+        out
     }
 
+    /// inet_addr_local() on Postfix's lists with the host's diagnostics.
+    ///
     /// # Safety
-    /// As inet_addr_local().
-    unsafe fn run(
+    /// `addr_list` (and `mask_list` unless null) are initialised lists,
+    /// distinct from each other; `addr_family_list` is zero-terminated.
+    pub unsafe fn run_c(
         func: &str,
         addr_list: *mut INET_ADDR_LIST,
         mask_list: *mut INET_ADDR_LIST,
@@ -277,29 +318,24 @@ pub mod abi {
         if addr_list.is_null() {
             ffi::null_arg(func, "address list");
         }
-        if addr_family_list.is_null() {
-            ffi::null_arg(func, "address family list");
-        }
-        let mut families = Vec::new();
-        // SAFETY: the caller passes a zero-terminated list.
-        unsafe {
-            let mut p = addr_family_list;
-            while *p != 0 {
-                families.push(*p);
-                p = p.add(1);
-            }
-        }
-        let events = super::inet_addr_local(
-            &families,
-            !mask_list.is_null(),
-            config,
-            cfg!(feature = "has_ipv6"),
-            &mut sys::System,
-        );
-        // SAFETY: the lists are initialised INET_ADDR_LISTs (caller's
-        // contract), distinct from each other.
+        // SAFETY: the caller's contract.
+        let families = unsafe { families(func, addr_family_list) };
+        // SAFETY: the caller's contract.
         let (addrs, masks) = unsafe { (&mut *addr_list, mask_list.as_mut()) };
-        replay(&events, addrs, masks)
+        let mut masks = masks.map(CList);
+        let masks = masks.as_mut().map(|m| m as &mut dyn AddrList);
+        let ipv6 = cfg!(feature = "has_ipv6");
+        // HostDiag ends the process on a fatal error: Err does not return.
+        run(
+            &families,
+            &mut CList(addrs),
+            masks,
+            config,
+            ipv6,
+            &mut sys::System,
+            &mut HostDiag,
+        )
+        .unwrap_or(0) as c_int
     }
 
     /// Postfix: `int inet_addr_local(INET_ADDR_LIST *addr_list,
@@ -316,9 +352,9 @@ pub mod abi {
         addr_family_list: *mut c_uint,
     ) -> c_int {
         ffi::postfix_boundary("inet_addr_local", || {
-            // SAFETY: the caller's contract is run()'s.
+            // SAFETY: the caller's contract is run_c()'s.
             unsafe {
-                run(
+                run_c(
                     "inet_addr_local",
                     addr_list,
                     mask_list,
@@ -351,8 +387,8 @@ pub mod abi {
             let config = Config::named(name).unwrap_or_else(|| {
                 host::panic(&[F.as_bytes(), b": unknown lookup method: ", name].concat())
             });
-            // SAFETY: the caller's contract is run()'s.
-            unsafe { run(F, addr_list, mask_list, addr_family_list, config) }
+            // SAFETY: the caller's contract is run_c()'s.
+            unsafe { run_c(F, addr_list, mask_list, addr_family_list, config) }
         })
     }
 }
