@@ -99,6 +99,12 @@ typedef struct VSTRING VSTRING;
 
 #define LIFR_ADDR 40
 
+#define STYLE_CLASS (1 << 0)
+
+#define STYLE_SUBNET (1 << 1)
+
+#define STYLE_HOST (1 << 2)
+
 /**
  * Do not log why an address is rejected.
  */
@@ -360,6 +366,21 @@ void pfinet_msg_tag(const char *tag);
 
 #if !defined(PFINET_HOST_POSTFIX)
 /**
+ * Set a Postfix parameter that pfinet reads in a standalone build
+ * (inside Postfix they come from main.cf): "inet_interfaces",
+ * "proxy_interfaces" or "mynetworks_style". Returns 0, or -1 for an
+ * unknown name or a null argument. Set them before the first call
+ * that reads them: own_inet_addr_list() and mynetworks() compute their
+ * results once per process, as in Postfix.
+ *
+ * # Safety
+ * `name` and `value` are C strings.
+ */
+int pfinet_set_param(const char *name, const char *value);
+#endif
+
+#if !defined(PFINET_HOST_POSTFIX)
+/**
  * Postfix's msg_verbose for a standalone build.
  */
 void pfinet_set_msg_verbose(int level);
@@ -495,6 +516,47 @@ void mask_addr(uint8_t *addr_bytes, unsigned int addr_byte_count, unsigned int n
  * pointer, which is overwritten only on error.
  */
 int match_hostaddr_literal(const char *addr, const char *pattern, VSTRING **why);
+
+/**
+ * Postfix: `const char *mynetworks(void)`.
+ */
+const char *mynetworks(void);
+
+/**
+ * Postfix: `const char *mynetworks_host(void)`.
+ */
+const char *mynetworks_host(void);
+
+/**
+ * Postfix: `int own_inet_addr(struct sockaddr *addr)`.
+ *
+ * # Safety
+ * `addr` points to a sockaddr_in or sockaddr_in6. Not thread-safe.
+ */
+int own_inet_addr(struct sockaddr *addr);
+
+/**
+ * Postfix: `INET_ADDR_LIST *own_inet_addr_list(void)`.
+ */
+struct INET_ADDR_LIST *own_inet_addr_list(void);
+
+/**
+ * Postfix: `INET_ADDR_LIST *own_inet_mask_list(void)`.
+ */
+struct INET_ADDR_LIST *own_inet_mask_list(void);
+
+/**
+ * Postfix: `int proxy_inet_addr(struct sockaddr *addr)`.
+ *
+ * # Safety
+ * `addr` points to a sockaddr_in or sockaddr_in6. Not thread-safe.
+ */
+int proxy_inet_addr(struct sockaddr *addr);
+
+/**
+ * Postfix: `INET_ADDR_LIST *proxy_inet_addr_list(void)`.
+ */
+struct INET_ADDR_LIST *proxy_inet_addr_list(void);
 
 /**
  * Postfix: `int valid_hostaddr(const char *addr, int gripe)`.

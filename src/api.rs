@@ -334,6 +334,33 @@ mod standalone {
         })
     }
 
+    /// Set a Postfix parameter that pfinet reads in a standalone build
+    /// (inside Postfix they come from main.cf): "inet_interfaces",
+    /// "proxy_interfaces" or "mynetworks_style". Returns 0, or -1 for an
+    /// unknown name or a null argument. Set them before the first call
+    /// that reads them: own_inet_addr_list() and mynetworks() compute their
+    /// results once per process, as in Postfix.
+    ///
+    /// # Safety
+    /// `name` and `value` are C strings.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn pfinet_set_param(name: *const c_char, value: *const c_char) -> c_int {
+        api_boundary(-1, || {
+            // SAFETY: the caller passes C strings or null.
+            let (Some(name), Some(value)) = (unsafe { bytes(name) }, unsafe { bytes(value) })
+            else {
+                return -1;
+            };
+            match host::Param::by_name(name) {
+                Some(p) => {
+                    host::set_param(p, value);
+                    0
+                }
+                None => -1,
+            }
+        })
+    }
+
     /// Postfix's msg_verbose for a standalone build.
     #[unsafe(no_mangle)]
     pub extern "C" fn pfinet_set_msg_verbose(level: c_int) {

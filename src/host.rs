@@ -52,6 +52,27 @@ mod binding {
         fn msg_panic(fmt: *const c_char, ...) -> !;
         fn vstring_alloc(len: isize) -> *mut VSTRING;
         fn vstring_strcpy(vp: *mut VSTRING, src: *const c_char) -> *mut VSTRING;
+        static var_inet_interfaces: *mut c_char;
+        static var_proxy_interfaces: *mut c_char;
+        static var_mynetworks_style: *mut c_char;
+    }
+
+    /// A parameter's value: Postfix's global, as main.cf set it.
+    pub fn param(p: super::Param) -> Vec<u8> {
+        // SAFETY: Postfix's parameter globals are null or C strings, set
+        // by its configuration code; Postfix is single-threaded.
+        let v = unsafe {
+            match p {
+                super::Param::InetInterfaces => var_inet_interfaces,
+                super::Param::ProxyInterfaces => var_proxy_interfaces,
+                super::Param::MynetworksStyle => var_mynetworks_style,
+            }
+        };
+        if v.is_null() {
+            return p.default_value().to_vec();
+        }
+        // SAFETY: not null, so a C string (see above).
+        unsafe { std::ffi::CStr::from_ptr(v) }.to_bytes().to_vec()
     }
 
     pub fn verbose() -> i32 {
@@ -114,6 +135,22 @@ mod binding {
 
     static VERBOSE: AtomicI32 = AtomicI32::new(0);
     static TAG: Mutex<Option<Vec<u8>>> = Mutex::new(None);
+    static PARAMS: Mutex<Vec<(super::Param, Vec<u8>)>> = Mutex::new(Vec::new());
+
+    /// A parameter's value: set by pfinet_set_param(), else the default.
+    pub fn param(p: super::Param) -> Vec<u8> {
+        let params = PARAMS.lock().unwrap_or_else(|e| e.into_inner());
+        params
+            .iter()
+            .find(|(q, _)| *q == p)
+            .map_or_else(|| p.default_value().to_vec(), |(_, v)| v.clone())
+    }
+
+    pub fn set_param(p: super::Param, value: &[u8]) {
+        let mut params = PARAMS.lock().unwrap_or_else(|e| e.into_inner());
+        params.retain(|(q, _)| *q != p);
+        params.push((p, value.to_vec()));
+    }
 
     pub fn verbose() -> i32 {
         VERBOSE.load(Ordering::Relaxed)
@@ -205,6 +242,38 @@ mod binding {
 }
 
 pub use binding::*;
+
+/// Postfix configuration parameters that pfinet reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Param {
+    /// inet_interfaces (var_inet_interfaces)
+    InetInterfaces,
+    /// proxy_interfaces (var_proxy_interfaces)
+    ProxyInterfaces,
+    /// mynetworks_style (var_mynetworks_style)
+    MynetworksStyle,
+}
+
+impl Param {
+    pub fn by_name(name: &[u8]) -> Option<Param> {
+        match name {
+            b"inet_interfaces" => Some(Param::InetInterfaces),
+            b"proxy_interfaces" => Some(Param::ProxyInterfaces),
+            b"mynetworks_style" => Some(Param::MynetworksStyle),
+            _ => None,
+        }
+    }
+
+    /// The default of a standalone build: Postfix's defaults ("all", "",
+    /// and "host", the mynetworks_style of compatibility_level 2 and up).
+    pub fn default_value(self) -> &'static [u8] {
+        match self {
+            Param::InetInterfaces => b"all",
+            Param::ProxyInterfaces => b"",
+            Param::MynetworksStyle => b"host",
+        }
+    }
+}
 
 /// Whether this library reports through Postfix's msg_*(3).
 pub const POSTFIX_BINDING: bool = cfg!(feature = "postfix");

@@ -274,6 +274,7 @@ pub mod abi {
         }
     }
 
+    #[cfg(not(feature = "postfix"))]
     fn key(sa: &sockaddr_storage) -> AddrKey<'_> {
         let family = sa.ss_family;
         // SAFETY: sockaddr_storage is large enough and suitably aligned for
@@ -416,6 +417,57 @@ pub mod abi {
                 self.0.used = uniq(entries) as c_int;
             }
             Ok(())
+        }
+    }
+
+    /// A list of pfinet's own making (Postfix's temporary lists), freed on
+    /// drop.
+    pub struct OwnedCList(Box<INET_ADDR_LIST>);
+
+    impl OwnedCList {
+        pub fn new() -> OwnedCList {
+            let mut list = Box::new(INET_ADDR_LIST {
+                used: 0,
+                size: 0,
+                addrs: std::ptr::null_mut(),
+            });
+            // SAFETY: list is writable memory for an INET_ADDR_LIST.
+            unsafe { inet_addr_list_init(&mut *list) };
+            OwnedCList(list)
+        }
+
+        fn clist(&mut self) -> CList<'_> {
+            CList(&mut self.0)
+        }
+    }
+
+    impl Default for OwnedCList {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Drop for OwnedCList {
+        fn drop(&mut self) {
+            // SAFETY: initialised in new(), freed once.
+            unsafe { inet_addr_list_free(&mut *self.0) };
+        }
+    }
+
+    impl AddrList for OwnedCList {
+        fn append(&mut self, sa: &SockAddr) {
+            append(&mut self.0, sa)
+        }
+        fn len(&self) -> usize {
+            self.0.used.max(0) as usize
+        }
+        fn get(&self, i: usize) -> SockAddr {
+            assert!(i < self.len());
+            // SAFETY: i < used entries of an initialised list.
+            core_addr(unsafe { &*self.0.addrs.add(i) })
+        }
+        fn uniq(&mut self, diag: &mut dyn crate::diag::Diag) -> Result<(), crate::diag::Fatal> {
+            self.clist().uniq(diag)
         }
     }
 

@@ -206,6 +206,45 @@ pub mod abi {
         }
     }
 
+    /// Postfix's inet_proto_info(): the current table, read into the core
+    /// form; when there is none yet, inet_proto_init("default protocol
+    /// setting", DEF_INET_PROTOCOLS) first, as Postfix's macro does.
+    pub fn inet_proto_info() -> InetProtoInfo {
+        // SAFETY: the table is null or built by build(); Postfix is
+        // single-threaded.
+        let mut pf = unsafe { inet_proto_table };
+        if pf.is_null() {
+            let def = [default_protocols(cfg!(feature = "has_ipv6")), b"\0"].concat();
+            // SAFETY: both arguments are NUL-terminated.
+            pf = unsafe {
+                inet_proto_init(c"default protocol setting".as_ptr(), def.as_ptr().cast())
+            }
+            .cast_mut();
+        }
+        /// # Safety
+        /// `p` is a zero-terminated array.
+        unsafe fn vec<T: Copy + Default + PartialEq>(mut p: *const T) -> Vec<T> {
+            let mut out = Vec::new();
+            // SAFETY: the caller vouches for the terminating zero.
+            unsafe {
+                while *p != T::default() {
+                    out.push(*p);
+                    p = p.add(1);
+                }
+            }
+            out
+        }
+        // SAFETY: pf is a table from build(), its vectors zero-terminated.
+        unsafe {
+            InetProtoInfo {
+                ai_family: (*pf).ai_family,
+                ai_family_list: vec((*pf).ai_family_list),
+                dns_atype_list: vec((*pf).dns_atype_list),
+                sa_family_list: vec((*pf).sa_family_list),
+            }
+        }
+    }
+
     /// Postfix: `const INET_PROTO_INFO *inet_proto_init(const char *context,
     /// const char *protocols)`.
     ///
@@ -252,6 +291,11 @@ pub mod abi {
 }
 
 pub use abi::INET_PROTO_INFO;
+
+/// Postfix's DEF_INET_PROTOCOLS: "all" with IPv6 support, else "ipv4".
+pub fn default_protocols(ipv6: bool) -> &'static [u8] {
+    if ipv6 { b"all" } else { b"ipv4" }
+}
 
 #[cfg(test)]
 mod tests {

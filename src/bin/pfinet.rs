@@ -66,7 +66,8 @@ fn protocols(value: &[u8]) -> ExitCode {
 /// What inet_addr_local() finds here, as "addr/mask" lines like Postfix's
 /// test driver prints them.
 fn interfaces(protocols: &[u8], method: Option<&[u8]>) -> ExitCode {
-    use pfinet::inet_addr_local::{Config, Event, inet_addr_local, sys::System};
+    use pfinet::inet_addr_local::{Config, Event, inet_addr_local};
+    use pfinet::sys::System;
     let r = inet_proto(b"inet_protocols", protocols, IPV6, &socket_probe);
     if let Some(f) = r.fatal {
         eprintln!("pfinet: fatal: {}", text(&f));

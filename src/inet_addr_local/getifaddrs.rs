@@ -10,9 +10,9 @@
 //! DIAGNOSTICS: a failing getifaddrs() is fatal,
 //! "inet_addr_local[getifaddrs]: getifaddrs: ERROR".
 
-use super::sys::Sys;
 use super::{Event, m};
 use crate::inet_addr_list::SockAddr;
+use crate::sys::Sys;
 
 pub fn lookup(af: i32, masks: bool, ipv6: bool, sys: &mut dyn Sys, events: &mut Vec<Event>) {
     let list = match sys.getifaddrs() {
@@ -53,9 +53,9 @@ pub fn lookup(af: i32, masks: bool, ipv6: bool, sys: &mut dyn Sys, events: &mut 
 
 #[cfg(test)]
 mod tests {
-    use super::super::sys::{Ifaddr, IoctlSocket, Sys};
     use super::super::{Config, Event, inet_addr_local};
     use super::*;
+    use crate::sys::{Ifaddr, IoctlSocket, Sys};
 
     /// getifaddrs() answers from a list (or fails with an errno).
     struct Fake(Result<Vec<Ifaddr>, i32>);
@@ -69,6 +69,12 @@ mod tests {
         }
         fn read_file(&mut self, _: &str) -> Result<Vec<u8>, i32> {
             Err(libc::ENOENT)
+        }
+        fn getaddrinfo(&mut self, _: &[u8], _: i32) -> Result<Vec<SockAddr>, i32> {
+            Err(libc::EAI_NONAME)
+        }
+        fn stream_socket(&mut self, _: i32) -> Result<(), i32> {
+            Ok(())
         }
     }
 

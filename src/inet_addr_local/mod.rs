@@ -15,7 +15,7 @@
 //! classic SIOCGIFCONF ([`siocgif`], where IPv6 addresses get a /128 mask);
 //! /proc/net/if_inet6 ([`procnet_ifinet6`], HAS_PROCNET_IFINET6) for IPv6.
 //! `pfinet_inet_addr_local_method()` runs a named method in any build, for
-//! tests; the system calls sit behind [`sys::Sys`] so that tests can also
+//! tests; the system calls sit behind [`crate::sys::Sys`] so that tests can also
 //! simulate a kernel.
 //!
 //! DIAGNOSTICS: "ignoring interface with null netmask, address family N"
@@ -27,11 +27,11 @@ pub mod getifaddrs;
 pub mod procnet_ifinet6;
 pub mod siocgif;
 pub mod siocglif;
-pub mod sys;
 
 use crate::diag::{Diag, Fatal};
 use crate::inet_addr_list::{AddrList, SockAddr};
-use sys::Sys;
+use crate::sys;
+use crate::sys::Sys;
 
 /// What a lookup reports, in the order Postfix would act on it.
 #[derive(Debug, Clone, PartialEq, Eq)]

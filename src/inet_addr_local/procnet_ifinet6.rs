@@ -13,10 +13,10 @@
 //! be read gives "can't open /proc/net/if_inet6 (ERROR) - skipping IPv6
 //! configuration".
 
-use super::sys::Sys;
 use super::{Event, m};
 use crate::inet_addr_list::SockAddr;
 use crate::mask_addr::mask_addr;
+use crate::sys::Sys;
 
 pub const PATH: &str = "/proc/net/if_inet6";
 

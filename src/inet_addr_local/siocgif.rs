@@ -9,9 +9,9 @@
 //! DIAGNOSTICS: fatal "inet_addr_local[siocgif]: ioctl SIOCGIFCONF: ERROR"
 //! and "... ioctl SIOCGIFNETMASK: ERROR"; see also ial_socket().
 
-use super::sys::Sys;
 use super::{Event, conf_loop, ial_socket, m};
 use crate::inet_addr_list::SockAddr;
+use crate::sys::Sys;
 
 /// sizeof(struct ifreq), and the offset of ifr_addr in it.
 pub const IFREQ_SIZE: usize = std::mem::size_of::<libc::ifreq>();

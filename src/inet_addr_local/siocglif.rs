@@ -4,16 +4,16 @@
 //! SIOCGLIFNETMASK (taken as the kernel returns them). Records are
 //! `struct lifreq` (376 bytes on illumos amd64, lifr_addr at offset 40);
 //! records of other families and unspecified addresses are skipped. Linux
-//! has no such ioctl: there [`super::sys::System`] answers ENOTTY, and the
+//! has no such ioctl: there [`crate::sys::System`] answers ENOTTY, and the
 //! tests drive this code with a simulated kernel.
 //!
 //! DIAGNOSTICS: fatal "inet_addr_local[siocglif]: address family was N,
 //! must be AF_INET (2) or AF_INET6 (M)", "... ioctl SIOCGLIFCONF: ERROR",
 //! "... ioctl(SIOCGLIFNETMASK): ERROR"; see also ial_socket().
 
-use super::sys::Sys;
 use super::{Event, conf_loop, ial_socket, m};
 use crate::inet_addr_list::SockAddr;
+use crate::sys::Sys;
 
 /// sizeof(struct lifreq) and offsetof(struct lifreq, lifr_addr) (illumos).
 pub const LIFREQ_SIZE: usize = 376;
@@ -117,9 +117,9 @@ pub mod solaris {
 #[cfg(test)]
 mod tests {
     //! A simulated SIOCGLIFCONF kernel: records in the illumos layout.
-    use super::super::sys::{Ifaddr, IoctlSocket, Sys};
     use super::super::{Config, Event, inet_addr_local};
     use super::*;
+    use crate::sys::{Ifaddr, IoctlSocket, Sys};
 
     /// Kernel behaviour to simulate.
     #[derive(Clone, Copy)]
@@ -203,6 +203,12 @@ mod tests {
         }
         fn read_file(&mut self, _: &str) -> Result<Vec<u8>, i32> {
             Err(libc::ENOENT)
+        }
+        fn getaddrinfo(&mut self, _: &[u8], _: i32) -> Result<Vec<SockAddr>, i32> {
+            Err(libc::EAI_NONAME)
+        }
+        fn stream_socket(&mut self, _: i32) -> Result<(), i32> {
+            Ok(())
         }
     }
 
@@ -325,7 +331,7 @@ mod tests {
             true,
             Config::named(b"siocglif").unwrap(),
             true,
-            &mut super::super::sys::System,
+            &mut crate::sys::System,
         );
         if cfg!(target_os = "linux") {
             assert_eq!(

@@ -1,10 +1,11 @@
-//! sys - the system calls behind inet_addr_local, behind a seam
+//! sys - the system calls behind pfinet, behind a seam
 //!
-//! [`Sys`] is what the lookup methods ask of the kernel: getifaddrs(3), a
-//! datagram socket for ioctls, and a file's contents. [`System`] is the real
-//! thing (the only unsafe code of inet_addr_local); tests can substitute a
-//! simulated kernel, which is how SIOCGLIFCONF (Solaris, absent on Linux)
-//! is tested.
+//! [`Sys`] is what pfinet asks of the system: getifaddrs(3), a datagram
+//! socket for interface ioctls, a file's contents (inet_addr_local), and
+//! getaddrinfo(3) plus a socket() probe (inet_addr_host, for
+//! inet_interfaces). [`System`] is the real thing (the only unsafe code
+//! behind these modules); tests can substitute a simulated kernel, which is
+//! how SIOCGLIFCONF (Solaris, absent on Linux) is tested.
 
 use crate::inet_addr_list::SockAddr;
 
@@ -37,6 +38,11 @@ pub trait Sys {
     /// socket(af, SOCK_DGRAM, 0).
     fn ioctl_socket(&mut self, af: i32) -> Result<Box<dyn IoctlSocket>, i32>;
     fn read_file(&mut self, path: &str) -> Result<Vec<u8>, i32>;
+    /// getaddrinfo(host, NULL, {ai_family = family, ai_socktype =
+    /// SOCK_STREAM}): the addresses in order, or the EAI_* error.
+    fn getaddrinfo(&mut self, host: &[u8], family: i32) -> Result<Vec<SockAddr>, i32>;
+    /// socket(family, SOCK_STREAM, 0), closed at once.
+    fn stream_socket(&mut self, family: i32) -> Result<(), i32>;
 }
 
 /// The running kernel.
@@ -127,6 +133,49 @@ impl Sys for System {
     fn read_file(&mut self, path: &str) -> Result<Vec<u8>, i32> {
         std::fs::read(path).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
     }
+
+    fn getaddrinfo(&mut self, host: &[u8], family: i32) -> Result<Vec<SockAddr>, i32> {
+        let host = std::ffi::CString::new(host).map_err(|_| libc::EAI_NONAME)?;
+        // SAFETY: addrinfo is plain data; all-zero is a valid hints value.
+        let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
+        hints.ai_family = family;
+        hints.ai_socktype = libc::SOCK_STREAM;
+        let mut res: *mut libc::addrinfo = std::ptr::null_mut();
+        // SAFETY: host and hints are valid; res receives a list freed below.
+        let err = unsafe { libc::getaddrinfo(host.as_ptr(), std::ptr::null(), &hints, &mut res) };
+        if err != 0 {
+            return Err(err);
+        }
+        let mut out = Vec::new();
+        let mut p = res;
+        while !p.is_null() {
+            // SAFETY: p is an entry of the list getaddrinfo returned;
+            // ai_addr holds ai_addrlen bytes.
+            unsafe {
+                let ai = &*p;
+                out.push(SockAddr::from_bytes(
+                    &copy(ai.ai_addr.cast(), ai.ai_addrlen as usize),
+                    None,
+                ));
+                p = ai.ai_next;
+            }
+        }
+        // SAFETY: res came from getaddrinfo and is freed once.
+        unsafe { libc::freeaddrinfo(res) };
+        Ok(out)
+    }
+
+    fn stream_socket(&mut self, family: i32) -> Result<(), i32> {
+        // SAFETY: socket() has no memory preconditions; the descriptor is
+        // closed right away.
+        let fd = unsafe { libc::socket(family, libc::SOCK_STREAM, 0) };
+        if fd < 0 {
+            return Err(errno());
+        }
+        // SAFETY: fd is ours and open.
+        unsafe { libc::close(fd) };
+        Ok(())
+    }
 }
 
 /// A datagram socket for the interface ioctls (closed on drop).
@@ -171,12 +220,12 @@ impl IoctlSocket for Socket {
 
     #[cfg(any(target_os = "illumos", target_os = "solaris"))]
     fn siocglifconf(&mut self, len: usize) -> Result<Vec<u8>, i32> {
-        super::siocglif::solaris::siocglifconf(self.fd(), len)
+        crate::inet_addr_local::siocglif::solaris::siocglifconf(self.fd(), len)
     }
 
     #[cfg(any(target_os = "illumos", target_os = "solaris"))]
     fn siocglifnetmask(&mut self, lifreq: &[u8]) -> Result<Vec<u8>, i32> {
-        super::siocglif::solaris::siocglifnetmask(self.fd(), lifreq)
+        crate::inet_addr_local::siocglif::solaris::siocglifnetmask(self.fd(), lifreq)
     }
 
     /// No SIOCGLIFCONF outside Solaris and illumos: the kernel would say

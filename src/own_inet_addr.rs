@@ -1,0 +1,514 @@
+//! own_inet_addr - determine if IP address belongs to this mail system
+//!
+//! `INET_ADDR_LIST *own_inet_addr_list(void)` and `own_inet_mask_list()`
+//! return the addresses this mail system receives mail on, and their
+//! netmasks, from the `inet_interfaces` parameter: `all` (every interface
+//! address of the enabled protocols), `loopback-only` (127/8 and ::1), or a
+//! list of host names and addresses (`[...]` allowed), separated by white
+//! space or commas, each resolved with getaddrinfo() for the enabled
+//! families (inet_addr_host), duplicates removed, and each one's netmask
+//! taken from the local interface that has that address.
+//! `int own_inet_addr(struct sockaddr *)` tells whether an address is in
+//! the list. `proxy_inet_addr_list()` and `proxy_inet_addr()` do the same
+//! for `proxy_interfaces` (no netmasks). Lists are computed once per
+//! process, on first use (src/global/own_inet_addr.c).
+//!
+//! Postfix finds each explicit address's netmask by scanning all local
+//! addresses (time quadratic in their number); pfinet indexes the local
+//! addresses once, with the same result (the first local match).
+//!
+//! DIAGNOSTICS: fatal errors "could not find any active network
+//! interfaces", "config variable inet_interfaces: host not found: HOST",
+//! "parameter inet_interfaces: no local interface found for ADDR",
+//! "config variable proxy_interfaces: host not found: HOST"; inet_addr_host
+//! logs "inet_addr_host: skipping address family N for host \"HOST\"" and
+//! warns "inet_addr_host: skipping address family N: ERROR". With all
+//! protocols disabled the lists are empty (logged under msg_verbose).
+
+use std::collections::HashMap;
+
+use crate::diag::{Diag, Fatal};
+use crate::inet_addr_list::{AddrList, SockAddr};
+use crate::inet_addr_local::{Config, run};
+use crate::inet_proto::InetProtoInfo;
+use crate::name_mask::mystrtok;
+use crate::sys::Sys;
+
+pub const INET_INTERFACES_ALL: &[u8] = b"all";
+pub const INET_INTERFACES_LOCAL: &[u8] = b"loopback-only";
+const SEP: &[u8] = b" \t,";
+
+/// What the computations need from their caller.
+pub struct Ctx<'a> {
+    pub proto: &'a InetProtoInfo,
+    /// The inet_addr_local lookup method.
+    pub config: Config,
+    /// The build's HAS_IPV6.
+    pub ipv6: bool,
+    pub sys: &'a mut dyn Sys,
+    pub diag: &'a mut dyn Diag,
+    /// A new, empty list of the caller's kind (for Postfix's temporaries).
+    pub new_list: fn() -> Box<dyn AddrList>,
+}
+
+impl Ctx<'_> {
+    fn local(
+        &mut self,
+        addrs: &mut dyn AddrList,
+        masks: &mut dyn AddrList,
+    ) -> Result<usize, Fatal> {
+        run(
+            &self.proto.ai_family_list,
+            addrs,
+            Some(masks),
+            self.config,
+            self.ipv6,
+            self.sys,
+            self.diag,
+        )
+    }
+}
+
+/// sock_addr_in_loopback(): 127/8 or ::1.
+pub fn in_loopback(sa: &SockAddr) -> bool {
+    match sa {
+        SockAddr::V4(a) => a[0] == 127,
+        SockAddr::V6 { addr, .. } => *addr == std::net::Ipv6Addr::LOCALHOST.octets(),
+        SockAddr::Other(_) => false,
+    }
+}
+
+/// inet_addr_host(): append the addresses of `hostname` (a name, an
+/// address, or `[address]`) in the enabled families; the number appended.
+pub fn inet_addr_host(list: &mut dyn AddrList, hostname: &[u8], ctx: &mut Ctx) -> usize {
+    let bracketed =
+        hostname.len() >= 2 && hostname[0] == b'[' && hostname[hostname.len() - 1] == b']';
+    let hname = if bracketed {
+        &hostname[1..hostname.len() - 1]
+    } else {
+        hostname
+    };
+    let Ok(found) = ctx.sys.getaddrinfo(hname, ctx.proto.ai_family as i32) else {
+        return 0;
+    };
+    let mut count = 0;
+    for sa in found {
+        let family = sa.family();
+        if !ctx
+            .proto
+            .sa_family_list
+            .iter()
+            .any(|&f| u16::from(f) == family)
+        {
+            let text = [
+                format!("inet_addr_host: skipping address family {family} for host \"").as_bytes(),
+                hostname,
+                b"\"",
+            ]
+            .concat();
+            ctx.diag.info(&text);
+            continue;
+        }
+        if let Err(e) = ctx.sys.stream_socket(i32::from(family)) {
+            let text = [
+                format!("inet_addr_host: skipping address family {family}: ").as_bytes(),
+                &crate::host::strerror(e),
+            ]
+            .concat();
+            ctx.diag.warn(&text);
+            continue;
+        }
+        list.append(&sa);
+        count += 1;
+    }
+    count
+}
+
+/// Append every `hosts` entry's addresses; fatal for one that has none.
+fn add_hosts(
+    list: &mut dyn AddrList,
+    hosts: &[u8],
+    param: &str,
+    ctx: &mut Ctx,
+) -> Result<(), Fatal> {
+    for host in mystrtok(hosts, SEP) {
+        if inet_addr_host(list, host, ctx) == 0 {
+            let text = [
+                format!("config variable {param}: host not found: ").as_bytes(),
+                host,
+            ]
+            .concat();
+            return Err(ctx.diag.fatal(&text));
+        }
+    }
+    list.uniq(ctx.diag)
+}
+
+/// Key for "same family and address" (SOCK_ADDR_EQ_ADDR).
+fn addr_key(sa: &SockAddr) -> (u16, Vec<u8>) {
+    let k = sa.key();
+    (k.family, k.addr.to_vec())
+}
+
+/// own_inet_addr_init(): fill the (empty) lists from `interfaces`.
+pub fn own_inet_addr_init(
+    interfaces: &[u8],
+    addrs: &mut dyn AddrList,
+    masks: &mut dyn AddrList,
+    ctx: &mut Ctx,
+) -> Result<(), Fatal> {
+    const NONE_ACTIVE: &[u8] = b"could not find any active network interfaces";
+    if ctx.proto.ai_family_list.is_empty() {
+        if ctx.diag.verbose() != 0 {
+            ctx.diag
+                .info(b"skipping inet_interfaces setting - all network protocols are disabled");
+        }
+        return Ok(());
+    }
+    if interfaces == INET_INTERFACES_ALL {
+        if ctx.local(addrs, masks)? == 0 {
+            return Err(ctx.diag.fatal(NONE_ACTIVE));
+        }
+    } else if interfaces == INET_INTERFACES_LOCAL {
+        let (mut local_addrs, mut local_masks) = ((ctx.new_list)(), (ctx.new_list)());
+        if ctx.local(&mut *local_addrs, &mut *local_masks)? == 0 {
+            return Err(ctx.diag.fatal(NONE_ACTIVE));
+        }
+        for i in 0..local_addrs.len() {
+            let sa = local_addrs.get(i);
+            if in_loopback(&sa) {
+                addrs.append(&sa);
+                masks.append(&local_masks.get(i));
+            }
+        }
+    } else {
+        add_hosts(addrs, interfaces, "inet_interfaces", ctx)?;
+        let (mut local_addrs, mut local_masks) = ((ctx.new_list)(), (ctx.new_list)());
+        if ctx.local(&mut *local_addrs, &mut *local_masks)? == 0 {
+            return Err(ctx.diag.fatal(NONE_ACTIVE));
+        }
+        // The first local interface with each address (Postfix scans the
+        // local list from its start for every explicit address).
+        let mut first: HashMap<(u16, Vec<u8>), usize> = HashMap::with_capacity(local_addrs.len());
+        for i in 0..local_addrs.len() {
+            first.entry(addr_key(&local_addrs.get(i))).or_insert(i);
+        }
+        for v in 0..addrs.len() {
+            let sa = addrs.get(v);
+            match first.get(&addr_key(&sa)) {
+                Some(&i) => masks.append(&local_masks.get(i)),
+                None => {
+                    let text = format!(
+                        "parameter inet_interfaces: no local interface found for {}",
+                        sa.hostaddr()
+                    );
+                    return Err(ctx.diag.fatal(text.as_bytes()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// proxy_inet_addr_init(): fill the (empty) list from `proxy_interfaces`.
+pub fn proxy_inet_addr_init(
+    proxy_interfaces: &[u8],
+    list: &mut dyn AddrList,
+    ctx: &mut Ctx,
+) -> Result<(), Fatal> {
+    add_hosts(list, proxy_interfaces, "proxy_interfaces", ctx)
+}
+
+/// Whether `addr` is in the list (SOCK_ADDR_EQ_ADDR).
+pub fn contains(list: &dyn AddrList, addr: &SockAddr) -> bool {
+    (0..list.len()).any(|i| list.get(i).eq_addr(addr))
+}
+
+pub mod abi {
+    use super::*;
+    use crate::diag::HostDiag;
+    use crate::ffi;
+    use crate::host::{self, Param};
+    use crate::inet_addr_list::abi::{
+        CList, INET_ADDR_LIST, OwnedCList, core_addr, inet_addr_list_init,
+    };
+    use crate::inet_proto::abi::inet_proto_info;
+    use libc::{c_int, sockaddr};
+
+    const EMPTY: INET_ADDR_LIST = INET_ADDR_LIST {
+        used: 0,
+        size: 0,
+        addrs: std::ptr::null_mut(),
+    };
+    static mut SAVED_ADDR_LIST: INET_ADDR_LIST = EMPTY;
+    static mut SAVED_MASK_LIST: INET_ADDR_LIST = EMPTY;
+    static mut SAVED_PROXY_LIST: INET_ADDR_LIST = EMPTY;
+
+    /// One of the statics as a list.
+    ///
+    /// # Safety
+    /// `p` is one of this module's statics, not otherwise borrowed now.
+    unsafe fn saved(p: *mut INET_ADDR_LIST) -> CList<'static> {
+        // SAFETY: the caller's contract; Postfix is single-threaded.
+        CList(unsafe { &mut *p })
+    }
+
+    fn new_list() -> Box<dyn AddrList> {
+        Box::new(OwnedCList::new())
+    }
+
+    /// Run `f` with a context for Postfix's globals and host binding.
+    fn with_ctx<T>(f: impl FnOnce(&mut Ctx) -> T) -> T {
+        let proto = inet_proto_info();
+        let mut ctx = Ctx {
+            proto: &proto,
+            config: Config::compiled(),
+            ipv6: cfg!(feature = "has_ipv6"),
+            sys: &mut crate::sys::System,
+            diag: &mut HostDiag,
+            new_list,
+        };
+        f(&mut ctx)
+    }
+
+    /// (Re)initialise a saved list, freeing an earlier allocation.
+    ///
+    /// # Safety
+    /// `list` is one of this module's statics.
+    unsafe fn reset(list: *mut INET_ADDR_LIST) {
+        // SAFETY: the statics hold null or malloc'ed storage.
+        unsafe {
+            libc::free((*list).addrs.cast());
+            inet_addr_list_init(list);
+        }
+    }
+
+    /// Compute the saved lists when the address list is empty, as Postfix
+    /// does (so an empty result is computed again on every call).
+    fn ensure_own() {
+        // SAFETY: the statics are only touched here and in the exported
+        // functions below; Postfix is single-threaded (see the README).
+        unsafe {
+            let (a, m) = (&raw mut SAVED_ADDR_LIST, &raw mut SAVED_MASK_LIST);
+            if (*a).used == 0 {
+                reset(a);
+                reset(m);
+                let interfaces = host::param(Param::InetInterfaces);
+                // HostDiag ends the process on a fatal error.
+                let _ = with_ctx(|ctx| {
+                    own_inet_addr_init(&interfaces, &mut CList(&mut *a), &mut CList(&mut *m), ctx)
+                });
+            }
+        }
+    }
+
+    fn ensure_proxy() {
+        // SAFETY: as in ensure_own().
+        unsafe {
+            let p = &raw mut SAVED_PROXY_LIST;
+            let value = host::param(Param::ProxyInterfaces);
+            if !value.is_empty() && (*p).used == 0 {
+                reset(p);
+                let _ = with_ctx(|ctx| proxy_inet_addr_init(&value, &mut CList(&mut *p), ctx));
+            } else if (*p).addrs.is_null() {
+                reset(p);
+            }
+        }
+    }
+
+    /// # Safety
+    /// `addr` points to a sockaddr_in or sockaddr_in6.
+    unsafe fn core_of(func: &str, addr: *const sockaddr) -> SockAddr {
+        if addr.is_null() {
+            ffi::null_arg(func, "address");
+        }
+        // SAFETY: read the family, then as many bytes as it needs.
+        unsafe {
+            let len = if i32::from((*addr).sa_family) == libc::AF_INET6 {
+                std::mem::size_of::<libc::sockaddr_in6>()
+            } else {
+                std::mem::size_of::<libc::sockaddr_in>()
+            };
+            let mut ss: libc::sockaddr_storage = std::mem::zeroed();
+            std::ptr::copy_nonoverlapping(addr.cast::<u8>(), (&raw mut ss).cast::<u8>(), len);
+            core_addr(&ss)
+        }
+    }
+
+    /// Postfix: `int own_inet_addr(struct sockaddr *addr)`.
+    ///
+    /// # Safety
+    /// `addr` points to a sockaddr_in or sockaddr_in6. Not thread-safe.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn own_inet_addr(addr: *mut sockaddr) -> c_int {
+        ffi::postfix_boundary("own_inet_addr", || {
+            // SAFETY: the caller's contract.
+            let sa = unsafe { core_of("own_inet_addr", addr) };
+            ensure_own();
+            // SAFETY: the saved list is initialised by ensure_own().
+            c_int::from(contains(&unsafe { saved(&raw mut SAVED_ADDR_LIST) }, &sa))
+        })
+    }
+
+    /// Postfix: `INET_ADDR_LIST *own_inet_addr_list(void)`.
+    #[unsafe(no_mangle)]
+    pub extern "C" fn own_inet_addr_list() -> *mut INET_ADDR_LIST {
+        ffi::postfix_boundary("own_inet_addr_list", || {
+            ensure_own();
+            &raw mut SAVED_ADDR_LIST
+        })
+    }
+
+    /// Postfix: `INET_ADDR_LIST *own_inet_mask_list(void)`.
+    #[unsafe(no_mangle)]
+    pub extern "C" fn own_inet_mask_list() -> *mut INET_ADDR_LIST {
+        ffi::postfix_boundary("own_inet_mask_list", || {
+            ensure_own();
+            &raw mut SAVED_MASK_LIST
+        })
+    }
+
+    /// Postfix: `int proxy_inet_addr(struct sockaddr *addr)`.
+    ///
+    /// # Safety
+    /// `addr` points to a sockaddr_in or sockaddr_in6. Not thread-safe.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn proxy_inet_addr(addr: *mut sockaddr) -> c_int {
+        ffi::postfix_boundary("proxy_inet_addr", || {
+            if host::param(Param::ProxyInterfaces).is_empty() {
+                return 0;
+            }
+            // SAFETY: the caller's contract.
+            let sa = unsafe { core_of("proxy_inet_addr", addr) };
+            ensure_proxy();
+            // SAFETY: the saved list is initialised by ensure_proxy().
+            c_int::from(contains(&unsafe { saved(&raw mut SAVED_PROXY_LIST) }, &sa))
+        })
+    }
+
+    /// Postfix: `INET_ADDR_LIST *proxy_inet_addr_list(void)`.
+    #[unsafe(no_mangle)]
+    pub extern "C" fn proxy_inet_addr_list() -> *mut INET_ADDR_LIST {
+        ffi::postfix_boundary("proxy_inet_addr_list", || {
+            ensure_proxy();
+            &raw mut SAVED_PROXY_LIST
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{Collect, Level};
+    use crate::inet_proto::info_for_mask;
+    use crate::sys::{Ifaddr, IoctlSocket};
+
+    /// A host with some interfaces; names resolve from a table.
+    struct Host {
+        ifaddrs: Vec<Ifaddr>,
+        names: Vec<(&'static [u8], Vec<SockAddr>)>,
+    }
+
+    impl Sys for Host {
+        fn getifaddrs(&mut self) -> Result<Vec<Ifaddr>, i32> {
+            Ok(self.ifaddrs.clone())
+        }
+        fn ioctl_socket(&mut self, _: i32) -> Result<Box<dyn IoctlSocket>, i32> {
+            Err(libc::ENOSYS)
+        }
+        fn read_file(&mut self, _: &str) -> Result<Vec<u8>, i32> {
+            Err(libc::ENOENT)
+        }
+        fn getaddrinfo(&mut self, host: &[u8], _: i32) -> Result<Vec<SockAddr>, i32> {
+            if let Some(a) = crate::inet_pton::pton4(host) {
+                return Ok(vec![SockAddr::V4(a)]);
+            }
+            if let Some(a) = crate::inet_pton::pton6(host) {
+                return Ok(vec![SockAddr::V6 {
+                    addr: a,
+                    scope_id: 0,
+                }]);
+            }
+            self.names
+                .iter()
+                .find(|(n, _)| *n == host)
+                .map(|(_, a)| a.clone())
+                .ok_or(libc::EAI_NONAME)
+        }
+        fn stream_socket(&mut self, _: i32) -> Result<(), i32> {
+            Ok(())
+        }
+    }
+
+    fn v4(s: &str) -> SockAddr {
+        SockAddr::V4(crate::inet_pton::pton4(s.as_bytes()).unwrap())
+    }
+
+    fn host() -> Host {
+        let up = libc::IFF_UP as u32;
+        let e = |a: &str, m: &str| Ifaddr {
+            flags: up,
+            addr: Some(v4(a)),
+            netmask: Some(v4(m)),
+        };
+        Host {
+            ifaddrs: vec![
+                e("127.0.0.1", "255.0.0.0"),
+                e("192.0.2.1", "255.255.255.0"),
+                e("192.0.2.1", "255.255.0.0"),
+                e("198.51.100.7", "255.255.255.128"),
+            ],
+            names: vec![(b"mail.example", vec![v4("198.51.100.7"), v4("192.0.2.1")])],
+        }
+    }
+
+    fn compute(interfaces: &str) -> (Vec<SockAddr>, Vec<SockAddr>, Collect) {
+        let proto = info_for_mask(crate::inet_proto::MASK_IPV4);
+        let mut sys = host();
+        let mut diag = Collect::default();
+        let (mut a, mut m) = (Vec::new(), Vec::new());
+        let mut ctx = Ctx {
+            proto: &proto,
+            config: Config::named(b"getifaddrs").unwrap(),
+            ipv6: true,
+            sys: &mut sys,
+            diag: &mut diag,
+            new_list: || Box::new(Vec::<SockAddr>::new()),
+        };
+        let _ = own_inet_addr_init(interfaces.as_bytes(), &mut a, &mut m, &mut ctx);
+        (a, m, diag)
+    }
+
+    #[test]
+    fn explicit_hosts_take_the_first_local_mask_and_drop_duplicates() {
+        let (a, m, d) = compute("mail.example, [192.0.2.1]\t198.51.100.7");
+        assert_eq!(d.error(), None);
+        // uniq sorted the list (3.7.11's comparator; these sort plainly).
+        assert_eq!(a, vec![v4("192.0.2.1"), v4("198.51.100.7")]);
+        assert_eq!(m, vec![v4("255.255.255.0"), v4("255.255.255.128")]);
+    }
+
+    #[test]
+    fn loopback_only_and_fatal_texts() {
+        let (a, m, _) = compute("loopback-only");
+        assert_eq!((a, m), (vec![v4("127.0.0.1")], vec![v4("255.0.0.0")]));
+        let (_, _, d) = compute("203.0.113.9");
+        assert_eq!(
+            d.error(),
+            Some(&b"parameter inet_interfaces: no local interface found for 203.0.113.9"[..])
+        );
+        let (_, _, d) = compute("nosuch.example");
+        assert_eq!(
+            d.error(),
+            Some(&b"config variable inet_interfaces: host not found: nosuch.example"[..])
+        );
+        let (_, _, d) = compute("::1");
+        assert_eq!(
+            d.messages[0],
+            (
+                Level::Info,
+                b"inet_addr_host: skipping address family 10 for host \"::1\"".to_vec()
+            )
+        );
+    }
+}
