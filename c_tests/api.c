@@ -90,6 +90,36 @@ static void test_protocols(void)
     CHECK(pfinet_inet_protocols("all", 0, warn, sizeof(warn), err, sizeof(err)) == PFINET_ERR_NULL);
 }
 
+static void test_mynetworks(void)
+{
+    char    out[256];
+    char    warn[256];
+    char    err[256];
+
+    /* Every host has 127.0.0.1/8 on its loopback interface. */
+    CHECK(pfinet_mynetworks("ipv4", "host", "loopback-only", out, sizeof(out),
+			    warn, sizeof(warn), err, sizeof(err)) == PFINET_OK);
+    CHECK(strcmp(out, "127.0.0.1/32") == 0);
+    CHECK(pfinet_mynetworks("ipv4", "class", "127.0.0.1", out, sizeof(out),
+			    warn, sizeof(warn), err, sizeof(err)) == PFINET_OK);
+    CHECK(strcmp(out, "127.0.0.0/8") == 0);
+    CHECK(pfinet_mynetworks("ipv4", "host", "loopback-only", out, 4,
+			    warn, sizeof(warn), err, sizeof(err)) == PFINET_ERR_SPACE);
+    CHECK(strcmp(out, "127") == 0);
+    CHECK(pfinet_mynetworks("ipv4", "host,subnet", "all", out, sizeof(out),
+			    warn, sizeof(warn), err, sizeof(err)) == PFINET_ERR_SYNTAX);
+    CHECK(strcmp(err, "bad mynetworks_style value: host,subnet; specify exactly one value") == 0);
+    /* 203.0.113.0/24 is TEST-NET-3, documentation only: not on this host. */
+    CHECK(pfinet_mynetworks("ipv4", "host", "203.0.113.199", out, sizeof(out),
+			    warn, sizeof(warn), err, sizeof(err)) == PFINET_ERR_SYSTEM);
+    CHECK(strcmp(err, "parameter inet_interfaces: no local interface found for 203.0.113.199") == 0);
+    CHECK(pfinet_mynetworks("", "host", "all", out, sizeof(out),
+			    warn, sizeof(warn), err, sizeof(err)) == PFINET_OK);
+    CHECK(out[0] == 0);
+    CHECK(pfinet_mynetworks(0, "host", "all", out, sizeof(out),
+			    warn, sizeof(warn), err, sizeof(err)) == PFINET_ERR_NULL);
+}
+
 int     main(void)
 {
     CHECK(strlen(pfinet_version()) > 0);
@@ -97,6 +127,7 @@ int     main(void)
     test_cidr();
     test_match();
     test_protocols();
+    test_mynetworks();
     printf("%d passed, %d failed\n", passed, failed);
     return (failed != 0);
 }

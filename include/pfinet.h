@@ -143,6 +143,10 @@ typedef enum pfinet_status {
    * A bug in pfinet (a caught panic).
    */
   PFINET_ERR_INTERNAL = 5,
+  /**
+   * The output buffer is too small (it holds as much as fits).
+   */
+  PFINET_ERR_SPACE = 6,
 } pfinet_status;
 
 /**
@@ -330,6 +334,30 @@ enum pfinet_status pfinet_match_hostaddr(const char *addr,
                                          const char *pattern,
                                          char *err,
                                          size_t err_len);
+
+/**
+ * The `mynetworks` value Postfix would compute on this host for these
+ * settings (`inet_protocols`, `mynetworks_style`, `inet_interfaces`), as
+ * `postconf -h mynetworks` prints it (patterns separated by one space).
+ * Computed afresh on every call. Errors that Postfix reports as fatal come
+ * back as PFINET_ERR_SYNTAX (bad settings) or PFINET_ERR_SYSTEM (no
+ * interfaces, names not found, addresses not on this host) with Postfix's
+ * text in `err`; warnings and informational messages go to `warn`, one per
+ * line.
+ *
+ * # Safety
+ * The strings are C strings; each buffer is null or writable for its
+ * length.
+ */
+enum pfinet_status pfinet_mynetworks(const char *protocols,
+                                     const char *style,
+                                     const char *interfaces,
+                                     char *out,
+                                     size_t out_len,
+                                     char *warn,
+                                     size_t warn_len,
+                                     char *err,
+                                     size_t err_len);
 
 #if !defined(PFINET_HOST_POSTFIX)
 /**

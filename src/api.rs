@@ -9,9 +9,10 @@
 //! Functions: pfinet_version(), pfinet_inet_protocols(),
 //! pfinet_valid_hostaddr(), pfinet_valid_mailhost_literal(),
 //! pfinet_cidr_parse(), pfinet_cidr_match(), pfinet_cidr_free(),
-//! pfinet_match_hostaddr(); standalone builds also have the `VSTRING` and
-//! diagnostics helpers pfinet_vstring_str(), pfinet_vstring_free(),
-//! pfinet_msg_tag() and pfinet_set_msg_verbose().
+//! pfinet_match_hostaddr(), pfinet_mynetworks(); standalone builds also
+//! have the `VSTRING`, diagnostics and parameter helpers
+//! pfinet_vstring_str(), pfinet_vstring_free(), pfinet_msg_tag(),
+//! pfinet_set_msg_verbose() and pfinet_set_param().
 
 use libc::{c_char, c_uint, size_t};
 
@@ -35,6 +36,8 @@ pub enum pfinet_status {
     PFINET_ERR_SYSTEM = 4,
     /// A bug in pfinet (a caught panic).
     PFINET_ERR_INTERNAL = 5,
+    /// The output buffer is too small (it holds as much as fits).
+    PFINET_ERR_SPACE = 6,
 }
 
 use pfinet_status::*;
@@ -281,6 +284,99 @@ pub unsafe extern "C" fn pfinet_match_hostaddr(
             Err(text) => {
                 put_text(err, err_len, &text);
                 PFINET_ERR_SYNTAX
+            }
+        }
+    })
+}
+
+/// The `mynetworks` value Postfix would compute on this host for these
+/// settings (`inet_protocols`, `mynetworks_style`, `inet_interfaces`), as
+/// `postconf -h mynetworks` prints it (patterns separated by one space).
+/// Computed afresh on every call. Errors that Postfix reports as fatal come
+/// back as PFINET_ERR_SYNTAX (bad settings) or PFINET_ERR_SYSTEM (no
+/// interfaces, names not found, addresses not on this host) with Postfix's
+/// text in `err`; warnings and informational messages go to `warn`, one per
+/// line.
+///
+/// # Safety
+/// The strings are C strings; each buffer is null or writable for its
+/// length.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pfinet_mynetworks(
+    protocols: *const c_char,
+    style: *const c_char,
+    interfaces: *const c_char,
+    out: *mut c_char,
+    out_len: size_t,
+    warn: *mut c_char,
+    warn_len: size_t,
+    err: *mut c_char,
+    err_len: size_t,
+) -> pfinet_status {
+    use crate::diag::{Collect, Level};
+    use crate::own_inet_addr::{Ctx, own_inet_addr_init};
+    api_boundary(PFINET_ERR_INTERNAL, || {
+        // SAFETY: the caller passes C strings or null.
+        let args = unsafe { (bytes(protocols), bytes(style), bytes(interfaces)) };
+        let (Some(protocols), Some(style), Some(interfaces)) = args else {
+            return PFINET_ERR_NULL;
+        };
+        let ipv6 = cfg!(feature = "has_ipv6");
+        let proto = inet_proto(b"inet_protocols", protocols, ipv6, &socket_probe);
+        if let Some(text) = proto.fatal {
+            put_text(err, err_len, &text);
+            return PFINET_ERR_SYNTAX;
+        }
+        let mut diag = Collect::default();
+        let result = {
+            let mut lists = |diag: &mut dyn crate::diag::Diag| {
+                let (mut addrs, mut masks) = (Vec::new(), Vec::new());
+                let mut ctx = Ctx {
+                    proto: &proto.info,
+                    config: crate::inet_addr_local::Config::compiled(),
+                    ipv6,
+                    sys: &mut crate::sys::System,
+                    diag,
+                    new_list: || Box::new(Vec::<crate::inet_addr_list::SockAddr>::new()),
+                };
+                own_inet_addr_init(interfaces, &mut addrs, &mut masks, &mut ctx)
+                    .map(|()| (addrs, masks))
+            };
+            let enabled = !proto.info.ai_family_list.is_empty();
+            crate::mynetworks::mynetworks_core(style, style, enabled, ipv6, &mut diag, &mut lists)
+        };
+        let notes: Vec<&[u8]> = proto
+            .warnings
+            .iter()
+            .map(Vec::as_slice)
+            .chain(
+                diag.messages
+                    .iter()
+                    .filter(|(l, _)| matches!(l, Level::Info | Level::Warning))
+                    .map(|(_, t)| t.as_slice()),
+            )
+            .collect();
+        put_text(warn, warn_len, &notes.join(&b'\n'));
+        match result {
+            Ok(value) => {
+                let value = value.strip_suffix(b" ").unwrap_or(&value);
+                put_text(out, out_len, value);
+                if value.len() >= out_len {
+                    PFINET_ERR_SPACE
+                } else {
+                    PFINET_OK
+                }
+            }
+            Err(_) => {
+                let text = diag.error().unwrap_or(b"mynetworks failed");
+                put_text(err, err_len, text);
+                let settings = text.starts_with(b"bad mynetworks_style")
+                    || text.starts_with(b"unknown mynetworks");
+                if settings {
+                    PFINET_ERR_SYNTAX
+                } else {
+                    PFINET_ERR_SYSTEM
+                }
             }
         }
     })

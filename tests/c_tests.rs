@@ -343,6 +343,13 @@ fn static_library_defines_postfix_symbols() {
         "match_hostaddr_literal",
         "inet_addr_local",
         "pfinet_inet_addr_local_method",
+        "own_inet_addr",
+        "own_inet_addr_list",
+        "own_inet_mask_list",
+        "proxy_inet_addr",
+        "proxy_inet_addr_list",
+        "mynetworks",
+        "mynetworks_host",
     ] {
         assert_eq!(kind(f).as_deref(), Some("T"), "{f}");
     }
