@@ -87,6 +87,17 @@ fn main() {
     println!("cargo:rerun-if-changed={}", config_file.display());
     println!("cargo:rustc-env=PFINET_CONFIG_DIR={}", config_dir.display());
 
+    // The Postfix host binding's weak references to Postfix's globals.
+    println!("cargo:rerun-if-changed=c_src/postfix_glue.c");
+    if feature("postfix") {
+        cc::Build::new()
+            .file(crate_dir.join("c_src/postfix_glue.c"))
+            .warnings(true)
+            .extra_warnings(true)
+            .warnings_into_errors(true)
+            .compile("pfinet_postfix_glue");
+    }
+
     // The header must compile cleanly as C with the configuration it got.
     cc::Build::new()
         .file(crate_dir.join("c_tests/header_check.c"))

@@ -52,22 +52,21 @@ mod binding {
         fn msg_panic(fmt: *const c_char, ...) -> !;
         fn vstring_alloc(len: isize) -> *mut VSTRING;
         fn vstring_strcpy(vp: *mut VSTRING, src: *const c_char) -> *mut VSTRING;
-        static var_inet_interfaces: *mut c_char;
-        static var_proxy_interfaces: *mut c_char;
-        static var_mynetworks_style: *mut c_char;
+        /// c_src/postfix_glue.c: Postfix's var_* global, or null.
+        fn pfinet_postfix_param(which: c_int) -> *const c_char;
     }
 
-    /// A parameter's value: Postfix's global, as main.cf set it.
+    /// A parameter's value: Postfix's global, as main.cf set it (the
+    /// default when the program has no such global or it is unset).
     pub fn param(p: super::Param) -> Vec<u8> {
-        // SAFETY: Postfix's parameter globals are null or C strings, set
-        // by its configuration code; Postfix is single-threaded.
-        let v = unsafe {
-            match p {
-                super::Param::InetInterfaces => var_inet_interfaces,
-                super::Param::ProxyInterfaces => var_proxy_interfaces,
-                super::Param::MynetworksStyle => var_mynetworks_style,
-            }
+        let which = match p {
+            super::Param::InetInterfaces => 0,
+            super::Param::ProxyInterfaces => 1,
+            super::Param::MynetworksStyle => 2,
         };
+        // SAFETY: the glue returns null or one of Postfix's parameter
+        // strings, set by its configuration code; Postfix is single-threaded.
+        let v = unsafe { pfinet_postfix_param(which) };
         if v.is_null() {
             return p.default_value().to_vec();
         }
