@@ -453,6 +453,13 @@ void cidr_match_endif(struct CIDR_MATCH *ip);
  */
 struct CIDR_MATCH *cidr_match_execute(struct CIDR_MATCH *list, const char *addr);
 
+#if defined(PFINET_HOST_POSTFIX)
+/**
+ * c_src/postfix_glue.c: Postfix's var_* global, or null.
+ */
+extern const char *pfinet_postfix_param(int which);
+#endif
+
 /**
  * Postfix: `void inet_addr_list_init(INET_ADDR_LIST *list)`.
  *

@@ -314,65 +314,38 @@ pub unsafe extern "C" fn pfinet_mynetworks(
     err_len: size_t,
 ) -> pfinet_status {
     use crate::diag::{Collect, Level};
-    use crate::own_inet_addr::{Ctx, own_inet_addr_init};
     api_boundary(PFINET_ERR_INTERNAL, || {
         // SAFETY: the caller passes C strings or null.
         let args = unsafe { (bytes(protocols), bytes(style), bytes(interfaces)) };
         let (Some(protocols), Some(style), Some(interfaces)) = args else {
             return PFINET_ERR_NULL;
         };
-        let ipv6 = cfg!(feature = "has_ipv6");
-        let proto = inet_proto(b"inet_protocols", protocols, ipv6, &socket_probe);
-        if let Some(text) = proto.fatal {
-            put_text(err, err_len, &text);
-            return PFINET_ERR_SYNTAX;
-        }
         let mut diag = Collect::default();
-        let result = {
-            let mut lists = |diag: &mut dyn crate::diag::Diag| {
-                let (mut addrs, mut masks) = (Vec::new(), Vec::new());
-                let mut ctx = Ctx {
-                    proto: &proto.info,
-                    config: crate::inet_addr_local::Config::compiled(),
-                    ipv6,
-                    sys: &mut crate::sys::System,
-                    diag,
-                    new_list: || Box::new(Vec::<crate::inet_addr_list::SockAddr>::new()),
-                };
-                own_inet_addr_init(interfaces, &mut addrs, &mut masks, &mut ctx)
-                    .map(|()| (addrs, masks))
-            };
-            let enabled = !proto.info.ai_family_list.is_empty();
-            crate::mynetworks::mynetworks_core(style, style, enabled, ipv6, &mut diag, &mut lists)
-        };
-        let notes: Vec<&[u8]> = proto
-            .warnings
+        let result = crate::mynetworks::compute(protocols, style, interfaces, &mut diag);
+        let notes: Vec<&[u8]> = diag
+            .messages
             .iter()
-            .map(Vec::as_slice)
-            .chain(
-                diag.messages
-                    .iter()
-                    .filter(|(l, _)| matches!(l, Level::Info | Level::Warning))
-                    .map(|(_, t)| t.as_slice()),
-            )
+            .filter(|(l, _)| matches!(l, Level::Info | Level::Warning))
+            .map(|(_, t)| t.as_slice())
             .collect();
         put_text(warn, warn_len, &notes.join(&b'\n'));
         match result {
             Ok(value) => {
-                let value = value.strip_suffix(b" ").unwrap_or(&value);
-                put_text(out, out_len, value);
+                put_text(out, out_len, &value);
                 if value.len() >= out_len {
                     PFINET_ERR_SPACE
                 } else {
                     PFINET_OK
                 }
             }
-            Err(_) => {
-                let text = diag.error().unwrap_or(b"mynetworks failed");
-                put_text(err, err_len, text);
-                let settings = text.starts_with(b"bad mynetworks_style")
-                    || text.starts_with(b"unknown mynetworks");
-                if settings {
+            Err(text) => {
+                put_text(err, err_len, &text);
+                let settings = [
+                    &b"bad mynetworks_style"[..],
+                    b"unknown mynetworks",
+                    b"unknown inet_protocols",
+                ];
+                if settings.iter().any(|p| text.starts_with(p)) {
                     PFINET_ERR_SYNTAX
                 } else {
                     PFINET_ERR_SYSTEM

@@ -175,6 +175,48 @@ pub fn mynetworks_core(
     Ok(result)
 }
 
+/// What `postconf -h mynetworks` would print on this host for these
+/// settings, computed afresh with the compiled-in lookup method; messages
+/// in `diag`. `Err` holds the fatal text.
+pub fn compute(
+    protocols: &[u8],
+    style: &[u8],
+    interfaces: &[u8],
+    diag: &mut crate::diag::Collect,
+) -> Result<Vec<u8>, Vec<u8>> {
+    use crate::inet_proto::{inet_proto, socket_probe};
+    use crate::own_inet_addr::{Ctx, own_inet_addr_init};
+    let ipv6 = cfg!(feature = "has_ipv6");
+    let proto = inet_proto(b"inet_protocols", protocols, ipv6, &socket_probe);
+    proto.warnings.iter().for_each(|w| diag.warn(w));
+    if let Some(text) = proto.fatal {
+        diag.fatal(&text);
+        return Err(text);
+    }
+    let mut lists = |diag: &mut dyn Diag| {
+        let (mut addrs, mut masks) = (Vec::new(), Vec::new());
+        let mut ctx = Ctx {
+            proto: &proto.info,
+            config: crate::inet_addr_local::Config::compiled(),
+            ipv6,
+            sys: &mut crate::sys::System,
+            diag,
+            new_list: || Box::new(Vec::<SockAddr>::new()),
+        };
+        own_inet_addr_init(interfaces, &mut addrs, &mut masks, &mut ctx).map(|()| (addrs, masks))
+    };
+    let enabled = !proto.info.ai_family_list.is_empty();
+    match mynetworks_core(style, style, enabled, ipv6, diag, &mut lists) {
+        Ok(mut value) => {
+            if value.last() == Some(&b' ') {
+                value.pop();
+            }
+            Ok(value)
+        }
+        Err(Fatal) => Err(diag.error().unwrap_or(b"mynetworks failed").to_vec()),
+    }
+}
+
 /// Read an address list into a vector.
 pub fn to_vec(list: &dyn AddrList) -> Vec<SockAddr> {
     (0..list.len()).map(|i| list.get(i)).collect()

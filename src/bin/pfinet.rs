@@ -4,6 +4,10 @@
 //! pfinet protocols [VALUE]        inet_protocols (default "all") here
 //! pfinet interfaces [PROTOCOLS] [METHOD]
 //!                                 this host's addresses/masks (inet_addr_local)
+//! pfinet mynetworks [STYLE] [INTERFACES] [PROTOCOLS]
+//!                                 mynetworks as postconf prints it (default:
+//!                                 all three styles, inet_interfaces all,
+//!                                 inet_protocols all)
 //! pfinet check TEXT...            valid_hostaddr / valid_mailhost_literal
 //! pfinet match PATTERN ADDRESS    one match-list address pattern
 //! ```
@@ -17,7 +21,7 @@ use pfinet::match_ops::{is_dictionary, match_hostaddr};
 use pfinet::valid_hostaddr::valid_hostaddr;
 use pfinet::valid_mailhost_addr::valid_mailhost_literal;
 
-const USAGE: &str = "usage: pfinet protocols [VALUE] | interfaces [PROTOCOLS] [getifaddrs|siocgif|procnet] | check TEXT... | match PATTERN ADDRESS";
+const USAGE: &str = "usage: pfinet protocols [VALUE] | interfaces [PROTOCOLS] [getifaddrs|siocgif|procnet] | mynetworks [STYLE] [INTERFACES] [PROTOCOLS] | check TEXT... | match PATTERN ADDRESS";
 const IPV6: bool = cfg!(feature = "has_ipv6");
 
 fn text(b: &[u8]) -> String {
@@ -104,6 +108,33 @@ fn interfaces(protocols: &[u8], method: Option<&[u8]>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// mynetworks for one style, or for each of the three.
+fn mynetworks(style: Option<&[u8]>, interfaces: &[u8], protocols: &[u8]) -> ExitCode {
+    let styles: Vec<&[u8]> =
+        style.map_or_else(|| vec![&b"host"[..], b"subnet", b"class"], |s| vec![s]);
+    for style in styles {
+        let mut diag = pfinet::diag::Collect::default();
+        let result = pfinet::mynetworks::compute(protocols, style, interfaces, &mut diag);
+        for (level, t) in &diag.messages {
+            if *level == pfinet::diag::Level::Warning {
+                eprintln!("pfinet: warning: {}", text(t));
+            }
+        }
+        match result {
+            Ok(value) => println!(
+                "mynetworks_style = {}: mynetworks = {}",
+                text(style),
+                text(&value)
+            ),
+            Err(why) => {
+                eprintln!("pfinet: fatal: {}", text(&why));
+                return ExitCode::from(2);
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
 fn check(items: &[Vec<u8>]) -> ExitCode {
     let mut all_ok = true;
     for item in items {
@@ -163,6 +194,11 @@ fn main() -> ExitCode {
         Some(b"interfaces") if args.len() <= 3 => interfaces(
             args.get(1).map_or(b"all".as_slice(), Vec::as_slice),
             args.get(2).map(Vec::as_slice),
+        ),
+        Some(b"mynetworks") if args.len() <= 4 => mynetworks(
+            args.get(1).map(Vec::as_slice),
+            args.get(2).map_or(b"all".as_slice(), Vec::as_slice),
+            args.get(3).map_or(b"all".as_slice(), Vec::as_slice),
         ),
         Some(b"check") if args.len() >= 2 => check(&args[1..]),
         Some(b"match") if args.len() == 3 => matches(&args[1], &args[2]),
