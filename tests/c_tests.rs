@@ -358,3 +358,37 @@ fn static_library_defines_postfix_symbols() {
         "inet_proto_table"
     );
 }
+
+/// own_inet_addr_list() (inet_interfaces) at msg_verbose 10, where every
+/// list append is logged: c_tests/own_inet_addr.c against Postfix's own
+/// driver (global/own_inet_addr.c -DTEST; its var_inet_interfaces is
+/// renamed, since in 3.7.11 it clashes with mail_params.o's). On this
+/// host's own interfaces; the namespace tests cover other topologies.
+#[test]
+fn own_inet_addr_driver_equals_stock() {
+    let stock = stock_postfix_driver(
+        "global/own_inet_addr.c",
+        "own_inet_addr",
+        &["-Dvar_inet_interfaces=drv_var_inet_interfaces"],
+        true,
+    );
+    let ours = pfinet_program("own_inet_addr.c", default_variant(), Link::Static);
+    let cases: &[&[&str]] = &[
+        &["all", "all"],
+        &["ipv4", "all"],
+        &["ipv6", "all"],
+        &["all", "loopback-only"],
+        &["all", "127.0.0.1, [::1] localhost"],
+        &["all", "127.0.0.1,127.0.0.1,[::1]"],
+        &["ipv4", "[::1]"],
+        &["all", "203.0.113.9"],
+        &["all", "nosuch.invalid"],
+        &["", "all"],
+    ];
+    for args in cases {
+        let want = run_as("own_inet_addr", &stock, args, None);
+        let got = run_as("own_inet_addr", &ours, args, None);
+        assert!(!want.0.is_empty(), "{args:?}: stock printed nothing");
+        assert_eq!(want, got, "{args:?}");
+    }
+}

@@ -167,6 +167,42 @@ pub fn stock_program(src: &str, ipv6: bool) -> PathBuf {
     out
 }
 
+/// One of stock Postfix's own test drivers: `src` (e.g. "global/own_inet_addr.c")
+/// of the stock tree compiled with -DTEST and `defines`, linked with the
+/// stock libraries.
+pub fn stock_postfix_driver(src: &str, name: &str, defines: &[&str], ipv6: bool) -> PathBuf {
+    let tree = stock_tree(ipv6);
+    let out = exe_dir().join(format!("stock-{name}{}", if ipv6 { "" } else { "-noipv6" }));
+    let file = tree.join("src").join(src);
+    let mut args: Vec<String> = vec!["-w".into(), "-DTEST".into()];
+    args.extend(defines.iter().map(|d| d.to_string()));
+    args.extend(words(&tree.join("driver.cflags")));
+    args.push(format!("-I{}", file.parent().unwrap().display()));
+    args.push(file.display().to_string());
+    args.extend(words(&tree.join("driver.libs")));
+    cc(&args, &out);
+    out
+}
+
+/// Run `exe args` with argv[0] set to `argv0` (Postfix's messages start
+/// with it); stdout and stderr merged in order, and the exit code.
+pub fn run_as(argv0: &str, exe: &Path, args: &[&str], cwd: Option<&Path>) -> (String, i32) {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("exec -a \"$0\" \"$@\" 2>&1")
+        .arg(argv0)
+        .arg(exe)
+        .args(args);
+    if let Some(d) = cwd {
+        cmd.current_dir(d);
+    }
+    let out = cmd.stdin(Stdio::null()).output().expect("spawn");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
 /// c_tests/<src> built against a pfinet variant, statically or shared.
 /// The `postfix` variant also links stock Postfix's libutil.a (msg_*,
 /// vstring_*), after libpfinet.a as design.md says.
