@@ -3,7 +3,9 @@
  * another interface lookup method than sys_defs.h picks for Linux with
  * glibc >= 2.4 (getifaddrs). Compiled by tests/netns.rs with -DTEST, with
  * the stock tree's src/util on the include path (the Postfix source is
- * used from the build cache, never copied here), and one of:
+ * used from the build cache, never copied here; it is included with <>,
+ * because "" would find pfinet's own c_tests/inet_addr_local.c first),
+ * and one of:
  *
  *   -DPFINET_IAL_SIOCGIF    SIOCGIFCONF + SIOCGIFNETMASK for both families
  *   -DPFINET_IAL_PROCNET    SIOCGIF* for IPv4, /proc/net/if_inet6 for IPv6
@@ -30,4 +32,4 @@
 #define _PATH_PROCNET_IFINET6 "/proc/net/if_inet6"
 #endif
 
-#include "inet_addr_local.c"
+#include <inet_addr_local.c>

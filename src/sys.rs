@@ -52,6 +52,18 @@ fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
+/// A socket address at `p`: `len` bytes read into a zeroed buffer.
+///
+/// # Safety
+/// `p` is readable for `len` bytes.
+unsafe fn sockaddr_at(p: *const u8, len: usize, family: Option<u16>) -> SockAddr {
+    let mut buf = [0u8; 32];
+    let n = len.min(buf.len());
+    // SAFETY: the caller vouches for `len` readable bytes; n <= len.
+    unsafe { std::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), n) };
+    SockAddr::from_bytes(&buf, family)
+}
+
 /// Copy `len` bytes at `p` (null: none).
 ///
 /// # Safety
@@ -95,14 +107,10 @@ impl Sys for System {
                     (None, None)
                 } else {
                     let family = i32::from((*ifa.ifa_addr).sa_family);
-                    let a = copy(ifa.ifa_addr.cast(), sa_len(family));
-                    let m = (!ifa.ifa_netmask.is_null()).then(|| {
-                        SockAddr::from_bytes(
-                            &copy(ifa.ifa_netmask.cast(), sa_len(family)),
-                            Some(family as u16),
-                        )
-                    });
-                    (Some(SockAddr::from_bytes(&a, None)), m)
+                    let len = sa_len(family);
+                    let m = (!ifa.ifa_netmask.is_null())
+                        .then(|| sockaddr_at(ifa.ifa_netmask.cast(), len, Some(family as u16)));
+                    (Some(sockaddr_at(ifa.ifa_addr.cast(), len, None)), m)
                 };
                 out.push(Ifaddr {
                     flags: ifa.ifa_flags,

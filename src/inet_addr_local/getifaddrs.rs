@@ -12,13 +12,20 @@
 
 use super::{Event, m};
 use crate::inet_addr_list::SockAddr;
-use crate::sys::Sys;
+use crate::sys::Ifaddr;
 
-pub fn lookup(af: i32, masks: bool, ipv6: bool, sys: &mut dyn Sys, events: &mut Vec<Event>) {
-    let list = match sys.getifaddrs() {
+/// The lookup for one family, on a getifaddrs() result (or its errno).
+pub fn lookup(
+    af: i32,
+    masks: bool,
+    ipv6: bool,
+    list: &Result<Vec<Ifaddr>, i32>,
+    events: &mut Vec<Event>,
+) {
+    let list = match list {
         Ok(list) => list,
         Err(e) => {
-            let text = format!("inet_addr_local[getifaddrs]: getifaddrs: {}", m(e));
+            let text = format!("inet_addr_local[getifaddrs]: getifaddrs: {}", m(*e));
             return events.push(Event::Fatal(text.into_bytes()));
         }
     };

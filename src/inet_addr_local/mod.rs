@@ -197,6 +197,9 @@ pub fn inet_addr_local(
     ipv6: bool,
     sys: &mut dyn Sys,
 ) -> Vec<Event> {
+    // Postfix calls getifaddrs() once per family; one snapshot serves all
+    // families here (the kernel's address dump dominates the cost).
+    let mut snapshot = None;
     let mut events = Vec::new();
     for &family in families {
         let (method, name) = if family == libc::AF_INET as u32 {
@@ -212,7 +215,10 @@ pub fn inet_addr_local(
         let start = events.len();
         let af = family as i32;
         match method {
-            Method::Getifaddrs => getifaddrs::lookup(af, masks, ipv6, sys, &mut events),
+            Method::Getifaddrs => {
+                let list = snapshot.get_or_insert_with(|| sys.getifaddrs());
+                getifaddrs::lookup(af, masks, ipv6, list, &mut events)
+            }
             Method::Siocglif => siocglif::lookup(af, masks, ipv6, sys, &mut events),
             Method::Siocgif => siocgif::lookup(af, masks, ipv6, sys, &mut events),
             Method::ProcnetIfinet6 => procnet_ifinet6::lookup(sys, &mut events),
