@@ -202,6 +202,7 @@ pub fn compute(
             sys: &mut crate::sys::System,
             diag,
             new_list: || Box::new(Vec::<SockAddr>::new()),
+            probed: Vec::new(),
         };
         own_inet_addr_init(interfaces, &mut addrs, &mut masks, &mut ctx).map(|()| (addrs, masks))
     };

@@ -49,6 +49,11 @@ pub struct Ctx<'a> {
     pub diag: &'a mut dyn Diag,
     /// A new, empty list of the caller's kind (for Postfix's temporaries).
     pub new_list: fn() -> Box<dyn AddrList>,
+    /// socket() probe results per family, for this computation: Postfix
+    /// probes once per address; the kernel's answer for a family does not
+    /// change within one computation, so it is asked once (the warnings
+    /// for each address stay).
+    pub probed: Vec<(u16, Result<(), i32>)>,
 }
 
 impl Ctx<'_> {
@@ -109,7 +114,15 @@ pub fn inet_addr_host(list: &mut dyn AddrList, hostname: &[u8], ctx: &mut Ctx) -
             ctx.diag.info(&text);
             continue;
         }
-        if let Err(e) = ctx.sys.stream_socket(i32::from(family)) {
+        let probe = match ctx.probed.iter().find(|(f, _)| *f == family) {
+            Some((_, r)) => *r,
+            None => {
+                let r = ctx.sys.stream_socket(i32::from(family));
+                ctx.probed.push((family, r));
+                r
+            }
+        };
+        if let Err(e) = probe {
             let text = [
                 format!("inet_addr_host: skipping address family {family}: ").as_bytes(),
                 &crate::host::strerror(e),
@@ -267,6 +280,7 @@ pub mod abi {
             sys: &mut crate::sys::System,
             diag: &mut HostDiag,
             new_list,
+            probed: Vec::new(),
         };
         f(&mut ctx)
     }
@@ -474,6 +488,7 @@ mod tests {
             sys: &mut sys,
             diag: &mut diag,
             new_list: || Box::new(Vec::<SockAddr>::new()),
+            probed: Vec::new(),
         };
         let _ = own_inet_addr_init(interfaces.as_bytes(), &mut a, &mut m, &mut ctx);
         (a, m, diag)
