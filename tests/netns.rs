@@ -1,7 +1,8 @@
 //! inet_addr_local() in network namespaces (root only; CI runs as root).
 //!
-//! Each test builds one topology in a fresh namespace (`ip netns`, named
-//! `pft-<pid>-<n>`, deleted by a guard even when the test fails), then for
+//! Each test builds one topology in a fresh namespace (tests/common/netns.rs:
+//! `ip netns`, named `pft-<pid>-<n>`, deleted by a guard even when the test
+//! fails), then for
 //! each of Postfix's Linux lookup methods (getifaddrs, SIOCGIFCONF,
 //! SIOCGIFCONF + /proc/net/if_inet6) and each protocol list:
 //!
@@ -18,379 +19,15 @@
 
 mod common;
 
+use common::netns::*;
 use common::*;
-use std::collections::BTreeMap;
-use std::io::Write;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 /// argv[0] of every driver run: Postfix's messages start with it.
 const ARGV0: &str = "inet_addr_local";
-
-fn require_root() {
-    // SAFETY: geteuid() has no preconditions.
-    let euid = unsafe { libc::geteuid() };
-    assert!(
-        euid == 0,
-        "tests/netns.rs must run as root (euid is {euid}): it creates network \
-         namespaces with `ip netns`; run `sudo cargo test --test netns` (CI runs as root)"
-    );
-    let ok = Command::new("ip")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(ok, "`ip` (iproute2) is missing: run scripts/apt-setup.sh");
-}
-
-// ---------------------------------------------------------------------------
-// Namespaces
-
-/// A network namespace that is deleted when dropped (also on panic).
-struct Netns {
-    name: String,
-}
-
-fn ip(args: &[&str], stdin: Option<&[u8]>) -> String {
-    ip_with_stderr(args, stdin).0
-}
-
-/// `ip args` (must succeed): its stdout and its stderr.
-fn ip_with_stderr(args: &[&str], stdin: Option<&[u8]>) -> (String, String) {
-    let mut child = Command::new("ip")
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run ip");
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        out.status.success(),
-        "ip {} failed: {stderr}",
-        args.join(" "),
-    );
-    (String::from_utf8(out.stdout).unwrap(), stderr)
-}
-
-/// A netlink dump (`ip -n NS -o link|addr show`). When the kernel changes
-/// the list during the dump (addrconf adding a link-local address, say),
-/// ip says "Dump was interrupted and may be inconsistent." on stderr but
-/// still succeeds: such a dump is thrown away and taken again.
-fn ip_dump(ns: &Netns, what: &str) -> String {
-    for _ in 0..100 {
-        let (out, err) = ip_with_stderr(&["-n", &ns.name, "-o", what, "show"], None);
-        if err.is_empty() {
-            return out;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!(
-        "ip -n {} -o {what} show: every dump was interrupted",
-        ns.name
-    )
-}
-
-/// Delete `pft-<pid>-<n>` namespaces left by test processes that no longer
-/// exist (a killed run cannot run its guards).
-fn sweep_stale() {
-    static ONCE: OnceLock<()> = OnceLock::new();
-    ONCE.get_or_init(|| {
-        for line in ip(&["netns", "list"], None).lines() {
-            let name = line.split_whitespace().next().unwrap_or("");
-            let Some(pid) = name
-                .strip_prefix("pft-")
-                .and_then(|r| r.split('-').next())
-                .and_then(|p| p.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-                let _ = Command::new("ip").args(["netns", "del", name]).status();
-            }
-        }
-    });
-}
-
-impl Netns {
-    /// A new namespace where DAD is off (set before any link exists, so
-    /// that every link inherits it, link-local addresses included), then
-    /// `batch` (`ip -batch` commands) run in it. Waits until the kernel
-    /// has finished on its own (see [`Snapshot::settled`]).
-    fn new(batch: &str) -> Netns {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        require_root();
-        sweep_stale();
-        let name = format!(
-            "pft-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
-        ip(&["netns", "add", &name], None);
-        let ns = Netns { name };
-        ns.exec_ok(&[
-            "sh",
-            "-c",
-            "echo 0 >/proc/sys/net/ipv6/conf/all/accept_dad && \
-             echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad",
-        ]);
-        if !batch.trim().is_empty() {
-            ip(&["-n", &ns.name, "-batch", "-"], Some(batch.as_bytes()));
-        }
-        ns
-    }
-
-    fn exec_ok(&self, argv: &[&str]) -> String {
-        let mut args = vec!["netns", "exec", &self.name];
-        args.extend_from_slice(argv);
-        ip(&args, None)
-    }
-
-    /// `prog args` in the namespace, with argv[0] = [`ARGV0`]; stdout and
-    /// stderr merged in order (one pipe), and the exit code.
-    fn run(&self, prog: &Path, args: &[&str]) -> (String, i32) {
-        let out = Command::new("ip")
-            .args(["netns", "exec", &self.name, "bash", "-c"])
-            .arg(r#"exec -a "$0" "$@" 2>&1"#)
-            .arg(ARGV0)
-            .arg(prog)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .output()
-            .expect("run ip netns exec");
-        assert!(
-            out.stderr.is_empty(),
-            "ip netns exec {} {}: {}",
-            self.name,
-            prog.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (
-            String::from_utf8(out.stdout).expect("driver output is text"),
-            out.status.code().unwrap_or(-1),
-        )
-    }
-
-    /// The kernel's view, once it has settled.
-    fn settled_snapshot(&self) -> Snapshot {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = Snapshot::take(self);
-            match s.unsettled() {
-                None => return s,
-                Some(why) if Instant::now() > deadline => {
-                    panic!("namespace {} did not settle: {why}", self.name)
-                }
-                Some(_) => std::thread::sleep(Duration::from_millis(50)),
-            }
-        }
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let ok = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            eprintln!("warning: could not delete network namespace {}", self.name);
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// The kernel's view: `ip -o link`, `ip -o addr`
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct IfLink {
-    name: String,
-    flags: Vec<String>,
-}
-
-impl IfLink {
-    fn has(&self, flag: &str) -> bool {
-        self.flags.iter().any(|f| f == flag)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Ip {
-    V4([u8; 4]),
-    V6([u8; 16]),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Addr {
-    ifindex: u32,
-    /// The local address (not the peer of a point-to-point address).
-    local: Ip,
-    prefix: u32,
-    /// IPv4 only: the address label (SIOCGIFCONF's ifr_name).
-    label: String,
-    tentative: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Snapshot {
-    links: BTreeMap<u32, IfLink>,
-    /// In `ip -o addr` order: links by index, each link's IPv4 addresses
-    /// then its IPv6 addresses, each family in the kernel's list order.
-    addrs: Vec<Addr>,
-}
-
-fn ifindex(tok: &str) -> u32 {
-    tok.trim_end_matches(':')
-        .parse()
-        .unwrap_or_else(|_| panic!("bad ifindex {tok:?}"))
-}
-
-fn split_prefix(tok: &str) -> (&str, u32) {
-    let (a, p) = tok
-        .split_once('/')
-        .unwrap_or_else(|| panic!("no prefix length in {tok:?}"));
-    (a, p.parse().unwrap())
-}
-
-impl Snapshot {
-    fn take(ns: &Netns) -> Snapshot {
-        let mut links = BTreeMap::new();
-        // 2: vb@va: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 ...
-        for line in ip_dump(ns, "link").lines() {
-            let mut t = line.split_whitespace();
-            let idx = ifindex(t.next().unwrap());
-            let name = t.next().unwrap().trim_end_matches(':');
-            let name = name.split('@').next().unwrap().to_string();
-            let flags = t.next().unwrap();
-            let flags = flags
-                .trim_start_matches('<')
-                .trim_end_matches('>')
-                .split(',')
-                .filter(|f| !f.is_empty())
-                .map(String::from)
-                .collect();
-            links.insert(idx, IfLink { name, flags });
-        }
-        let mut addrs = Vec::new();
-        // 3: va    inet 10.20.30.40 peer 10.20.30.41/30 scope global va\  valid_lft ...
-        // 3: va    inet6 2001:db8::1/64 scope global nodad \  valid_lft ...
-        for line in ip_dump(ns, "addr").lines() {
-            let head = line.split('\\').next().unwrap();
-            let t: Vec<&str> = head.split_whitespace().collect();
-            let idx = ifindex(t[0]);
-            let (local, prefix) = if t[4] == "peer" {
-                (t[3], split_prefix(t[5]).1)
-            } else {
-                split_prefix(t[3])
-            };
-            let local = match t[2] {
-                "inet" => Ip::V4(local.parse::<Ipv4Addr>().unwrap().octets()),
-                "inet6" => Ip::V6(local.parse::<Ipv6Addr>().unwrap().octets()),
-                f => panic!("unexpected family {f} in {line:?}"),
-            };
-            let label = match local {
-                Ip::V4(_) => t.last().unwrap().to_string(),
-                Ip::V6(_) => String::new(),
-            };
-            addrs.push(Addr {
-                ifindex: idx,
-                local,
-                prefix,
-                label,
-                tentative: t.contains(&"tentative"),
-            });
-        }
-        Snapshot { links, addrs }
-    }
-
-    fn link(&self, a: &Addr) -> &IfLink {
-        &self.links[&a.ifindex]
-    }
-
-    /// How many IPv4 and IPv6 addresses.
-    fn counts(&self) -> (usize, usize) {
-        let v4 = self
-            .addrs
-            .iter()
-            .filter(|a| matches!(a.local, Ip::V4(_)))
-            .count();
-        (v4, self.addrs.len() - v4)
-    }
-
-    /// Why the kernel may still change the namespace by itself, if it
-    /// may: a link that has carrier but no IPv6 link-local address yet
-    /// (addrconf adds it from the linkwatch work, asynchronously, some time
-    /// after `ip link set up`), or a tentative address (none should be:
-    /// DAD is off).
-    fn unsettled(&self) -> Option<String> {
-        for (idx, l) in &self.links {
-            let waiting = l.has("LOWER_UP")
-                && !l.has("LOOPBACK")
-                && !self.addrs.iter().any(|a| {
-                    a.ifindex == *idx
-                        && matches!(a.local, Ip::V6(b) if b[0] == 0xfe && b[1] & 0xc0 == 0x80)
-                });
-            if waiting {
-                return Some(format!("{} has no link-local address yet", l.name));
-            }
-        }
-        self.addrs
-            .iter()
-            .find(|a| a.tentative)
-            .map(|a| format!("tentative address {}", text(&a.local)))
-    }
-}
-
-// ---------------------------------------------------------------------------
-// What each method must report
-
-/// glibc's inet_ntop text (getnameinfo(NI_NUMERICHOST) prints the same,
-/// plus a %scope that Postfix cuts off).
-fn text(a: &Ip) -> String {
-    match a {
-        Ip::V4(b) => pfinet::inet_pton::ntop4(b),
-        Ip::V6(b) => pfinet::inet_pton::ntop6(b),
-    }
-}
-
-/// The netmask of a prefix length, from first principles: `prefix` one
-/// bits, then zero bits.
-fn mask<const N: usize>(prefix: u32) -> [u8; N] {
-    let mut m = [0u8; N];
-    for (i, byte) in m.iter_mut().enumerate() {
-        let bits = prefix.saturating_sub(8 * i as u32).min(8);
-        *byte = if bits == 0 { 0 } else { 0xffu8 << (8 - bits) };
-    }
-    m
-}
-
-fn mask_of(local: &Ip, prefix: u32) -> Ip {
-    match local {
-        Ip::V4(_) => Ip::V4(mask(prefix)),
-        Ip::V6(_) => Ip::V6(mask(prefix)),
-    }
-}
-
-fn unspecified(a: &Ip) -> bool {
-    match a {
-        Ip::V4(b) => b.iter().all(|&x| x == 0),
-        Ip::V6(b) => b.iter().all(|&x| x == 0),
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Method {
@@ -747,7 +384,7 @@ const BIG_PROTOCOLS: [Option<&str>; 3] = [Some("all"), Some("ipv4"), Some("ipv6"
 /// Builds the topology, checks that the kernel made what the test is
 /// about (`fixture`), then runs every driver as the module comment says.
 fn check_topology(topology: &str, batch: &str, protocols: &[Option<&str>], fixture: fn(&Snapshot)) {
-    require_root();
+    require_root("netns");
     let d = drivers();
     let ns = Netns::new(batch);
     let snap = ns.settled_snapshot();
@@ -763,7 +400,7 @@ fn check_topology(topology: &str, batch: &str, protocols: &[Option<&str>], fixtu
                 method.name(),
                 p.unwrap_or("(no argument)")
             );
-            let (out, code) = ns.run(stock, &args);
+            let (out, code) = ns.run(ARGV0, stock, &args);
             stock_runs += 1;
 
             // 1. stock against the kernel
@@ -779,7 +416,7 @@ fn check_topology(topology: &str, batch: &str, protocols: &[Option<&str>], fixtu
             }
             for mut pargs in runs {
                 pargs.extend(&args);
-                let (pout, pcode) = ns.run(pfinet, &pargs);
+                let (pout, pcode) = ns.run(ARGV0, pfinet, &pargs);
                 pfinet_runs += 1;
                 if (pout.as_str(), pcode) != (out.as_str(), code) {
                     failures.push(format!(
@@ -811,100 +448,6 @@ fn check_topology(topology: &str, batch: &str, protocols: &[Option<&str>], fixtu
         failures.len(),
         failures.join("\n\n")
     );
-}
-
-// ---------------------------------------------------------------------------
-// Topologies (`ip -batch` lines; the family of `addr add` follows from the
-// address)
-
-/// lo up; a veth pair va/vb, both ends up, with IPv4 /8 /24 /30 (a
-/// point-to-point peer) /31 /32 /0, a secondary address and a labelled
-/// alias, and IPv6 /0 /33 /64 /96 /120 (peer) /127 /128, IPv4-mapped and
-/// IPv4-compatible addresses and a hand-made link-local address; the
-/// kernel adds fe80:: addresses to both ends.
-const BASIC: &str = "\
-link set lo up
-link add va type veth peer name vb
-addr add 10.1.2.3/8 dev va
-addr add 192.0.2.1/24 dev va
-addr add 192.0.2.77/24 dev va
-addr add 10.20.30.40 peer 10.20.30.41/30 dev va
-addr add 198.51.100.6/31 dev vb
-addr add 203.0.113.9/32 dev vb label vb:x
-addr add 100.64.0.1/0 dev vb
-addr add 2001:db8::1/64 dev va nodad
-addr add 2001:db8:2::3/128 dev va nodad
-addr add 2001:db8:3::1 peer 2001:db8:3::2/120 dev va nodad
-addr add ::ffff:192.0.2.5/96 dev va nodad
-addr add ::1.2.3.4/96 dev va nodad
-addr add 2001:db8:1::2/127 dev vb nodad
-addr add 2001:db8:8000::4/33 dev vb nodad
-addr add 2001:db8:0:1::/0 dev vb nodad
-addr add fe80::beef/64 dev vb nodad
-addr add 2001:db8:0:0:1:0:0:1/64 dev vb nodad
-link set va up
-link set vb up
-";
-
-/// basic, plus a veth pair vc/vd that is down (never up) with IPv4 and
-/// IPv6 addresses on both ends, and a pair ve/vf where ve is up but has no
-/// carrier (its peer is down): IFF_UP, not RUNNING.
-fn down() -> String {
-    BASIC.to_string()
-        + "\
-link add vc type veth peer name vd
-addr add 172.16.5.5/24 dev vc
-addr add 2001:db8:c::5/64 dev vc nodad
-addr add 172.16.6.6/28 dev vd
-addr add 2001:db8:d::6/80 dev vd nodad
-link add ve type veth peer name vf
-link set ve up
-addr add 172.17.6.6/20 dev ve
-addr add 2001:db8:e::6/96 dev ve nodad
-"
-}
-
-/// The same IPv4 and IPv6 address on two links (with the same and with
-/// other prefix lengths), and one IPv4 address twice on one link with two
-/// prefix lengths (IPv6 refuses that).
-const DUPLICATE: &str = "\
-link set lo up
-link add va type veth peer name vb
-addr add 192.0.2.10/24 dev va
-addr add 192.0.2.10/24 dev vb
-addr add 198.51.100.1/24 dev va
-addr add 198.51.100.1/28 dev vb
-addr add 10.0.0.1/8 dev va
-addr add 10.0.0.1/16 dev va
-addr add 10.0.0.1/24 dev vb label vb:dup
-addr add 2001:db8::10/64 dev va nodad
-addr add 2001:db8::10/64 dev vb nodad
-addr add 2001:db8:5::1/48 dev va nodad
-addr add 2001:db8:5::1/112 dev vb nodad
-link set va up
-link set vb up
-";
-
-const LOOPBACK_ONLY: &str = "link set lo up\n";
-
-/// 10,000 IPv4 addresses (prefix lengths 8..32) and 10,000 IPv6 addresses
-/// (prefix lengths 1..128) on one link.
-fn big() -> String {
-    let mut b = String::from("link set lo up\nlink add va type veth peer name vb\n");
-    for i in 0u32..10_000 {
-        let a = Ipv4Addr::from((10 << 24) | (i << 8) | ((i * 7) % 254 + 1));
-        b += &format!("addr add {a}/{} dev va\n", 8 + i % 25);
-    }
-    for i in 0u32..10_000 {
-        b += &format!(
-            "addr add 2001:db8:{:x}:{:x}::{:x}/{} dev va nodad\n",
-            i >> 8,
-            i & 255,
-            (i * 13) % 65535 + 1,
-            1 + i % 128
-        );
-    }
-    b + "link set va up\nlink set vb up\n"
 }
 
 #[test]

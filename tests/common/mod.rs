@@ -2,6 +2,7 @@
 //! source package (scripts/stock-postfix.sh), pfinet library variants built
 //! by a nested cargo, and c_tests/driver.c compiled against either.
 #![allow(dead_code)]
+pub mod netns;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
