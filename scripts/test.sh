@@ -2,9 +2,13 @@
 # Every pfinet test, as CI runs it (the README's test command).
 #   - formatting and lints (cargo fmt, clippy -D warnings, for each feature set)
 #   - cargo test: Rust unit tests, the header check, the C tests against
-#     stock Postfix (built from Debian's source package on first use) and
-#     the differential test; the C tests build the other library variants
-#     (no IPv6, Postfix host binding) themselves.
+#     stock Postfix (built from Debian's source package on first use), the
+#     differential test, and (root) the network-namespace tests; the C tests
+#     build the other library variants (no IPv6, Postfix host binding)
+#     themselves.
+#   - Postfix 3.7.11 and 3.10.13 built with pfinet (patches/): Postfix's own
+#     unit tests on stock and patched trees, the nm/ld proof of the swap,
+#     postconf mynetworks stock vs patched (scripts/postfix-pfinet.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +24,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --no-default-features --lib 2>&1 | tee -a "$log"
 cargo test -- --nocapture 2>&1 | tee -a "$log"
+
+bash scripts/postfix-pfinet.sh --version 3.7.11
+bash scripts/postfix-pfinet.sh --version 3.10.13
 
 # One closing line for all of it (set -o pipefail made any failure fatal).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"

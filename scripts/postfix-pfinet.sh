@@ -1,0 +1,641 @@
+#!/usr/bin/env bash
+# Build Postfix with pfinet and prove it: the patched Postfix passes every
+# Postfix unit test that stock Postfix passes, and its programs take the
+# replaced functions from libpfinet.a.
+#
+#   scripts/postfix-pfinet.sh [--version 3.7.11|3.10.13] [--rebuild]
+#                                                        (default 3.7.11)
+#
+# Steps (each one logs a "== step" header; the result is a summary at the
+# end and the exit status: 0 only when every check passed):
+#
+#  1. pfinet: cargo build of libpfinet.a with the Postfix host binding
+#     (feature "postfix") in its own target dir, target/postfix-pfinet/, and
+#     the native libraries rustc says a static link needs.
+#  2. Trees, in <cache>/<version>-pfinet/ (git-ignored; <cache> is
+#     $PFINET_CACHE or .cache/postfix, as for scripts/stock-postfix.sh):
+#       src/      Debian's source package (apt-get source), never built
+#       stock/    a copy of scripts/stock-postfix.sh's stock tree
+#                 (CCARGS="-DNO_NIS"), completed with Postfix's "make"
+#       patched/  src/ + patches/postfix-pfinet.patch (patch -p1
+#                 --fuzz=0), built with Postfix's own knobs:
+#                   make makefiles CCARGS="-DNO_NIS -DUSE_PFINET" \
+#                     AUXLIBS="<libpfinet.a> <tree>/lib/libglobal.a \
+#                              <tree>/lib/libutil.a <native-static-libs>"
+#                   make
+#     A tree is rebuilt only when its inputs changed (patch, libpfinet.a,
+#     build flags, stock tree) or with --rebuild. Also checked: without
+#     -DUSE_PFINET each patched .c file preprocesses exactly as stock's.
+#  3. Postfix's own unit tests: every test of the "tests" targets in
+#     src/util and src/global (group targets expanded), run by name in both
+#     trees, as user nobody (several .ref files expect a non-root user),
+#     each with a private /tmp and with MAIL_CONFIG pointing at a prepared
+#     main.cf. Also the TEST drivers of the replaced files that "make tests"
+#     does not run (inet_proto, inet_addr_local, inet_addr_list with other
+#     input, valid_mailhost_addr, own_inet_addr, mynetworks): the same
+#     arguments in both trees, output compared. One line per test: name,
+#     stock result, patched result. Failure: a test that passes on stock
+#     and not on patched, a driver whose output differs, or a required test
+#     (inet_addr_list_test, dict_cidr_test, ...) that does not pass on both.
+#  4. The swap, proven with nm and the linker: libpfinet.a and stock's
+#     libutil.a/libglobal.a define exactly the replaced symbols in common;
+#     in the patched tree no object defines them (the objects of the
+#     replaced files define nothing else than what stays in C); in the
+#     patched postconf, smtpd and postscreen every replaced symbol that is
+#     linked has its definition in pfinet's Rust sources (nm -l, from the
+#     debug info) and, relinking with ld --trace-symbol, comes from a
+#     libpfinet.a member; the test drivers get the same nm -l check.
+#  5. postconf -h mynetworks, stock vs patched, for inet_protocols all, ipv6,
+#     ipv4 and mynetworks_style subnet, host, class: on this kernel, and on
+#     a simulated kernel without IPv6 (an LD_PRELOAD shim whose socket()
+#     fails for AF_INET6 with EAFNOSUPPORT): same output, same warnings.
+#
+# Needs root (apt, and runuser for the tests). The tests need the users
+# Postfix's defaults name: a "postfix" user and a "postdrop" group are
+# created (as system accounts) if missing; Postfix's test drivers call
+# mail_params_init(), which exits (3.7.11: crashes) without them.
+#
+# Output: progress on stderr, build and test logs in <cache>/<version>-pfinet/
+# logs/, the results (tables, nm proof, summary) on stdout.
+set -euo pipefail
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
+version=3.7.11
+rebuild=
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --version) version="${2:?--version needs a value}"; shift 2 ;;
+        --version=*) version="${1#--version=}"; shift ;;
+        --rebuild) rebuild=1; shift ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2; exit 0 ;;
+        *) echo "postfix-pfinet.sh: unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+case "$version" in
+    3.7.11)  debver=3.7.11-0+deb12u1 ;;
+    3.10.13) debver=3.10.13-0+deb13u1 ;;
+    *) echo "postfix-pfinet.sh: unsupported version $version (3.7.11 or 3.10.13)" >&2; exit 2 ;;
+esac
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_root=$(cd "$script_dir/.." && pwd)
+patch_file=$repo_root/patches/postfix-pfinet.patch
+base=${PFINET_CACHE:-$repo_root/.cache/postfix}
+work=$base/$version-pfinet
+logs=$work/logs
+test_user=nobody
+started=$(date +%s)
+
+log() { echo "postfix-pfinet[$version]: $*" >&2; }
+step() { echo "== $*"; log "$*"; }
+die() { log "FAILED: $*"; echo "FAILED: $*"; exit 1; }
+elapsed() { echo "$(( $(date +%s) - started ))s"; }
+
+# The replaced Postfix symbols (design.md section 1) and the one pfinet adds
+# for match_ops.c. The nm check below also derives the list from the
+# libraries and requires it to be this one.
+replaced_syms="inet_addr_list_init inet_addr_list_append inet_addr_list_uniq
+ inet_addr_list_free inet_addr_local inet_proto_init inet_proto_table
+ mask_addr cidr_match_parse cidr_match_parse_if cidr_match_endif
+ cidr_match_execute valid_hostaddr valid_ipv4_hostaddr valid_ipv6_hostaddr
+ valid_mailhost_addr valid_mailhost_literal own_inet_addr own_inet_addr_list
+ own_inet_mask_list proxy_inet_addr proxy_inet_addr_list mynetworks
+ mynetworks_host"
+replaced_syms=$(echo $replaced_syms)
+added_sym=match_hostaddr_literal
+# Objects built from the patched files, and the global symbols each may
+# still define (what stays in C).
+replaced_objs="util/inet_addr_list.o: util/inet_addr_local.o: util/inet_proto.o:
+ util/mask_addr.o: util/cidr_match.o:
+ util/valid_hostname.o:valid_hostname,valid_hostport
+ util/match_ops.o:match_string,match_hostname,match_hostaddr
+ global/valid_mailhost_addr.o: global/own_inet_addr.o: global/mynetworks.o:"
+# Tests that must pass on both trees (issue 5).
+required_tests="util/inet_addr_list_test util/dict_cidr_test
+ util/dict_cidr_file_test util/miss_endif_cidr_test util/dict_inline_cidr_test
+ util/valid_hostname_test global/namadr_list_test global/server_acl_test"
+
+[ "$(id -u)" = 0 ] || die "run as root (apt-get, runuser)"
+[ -f "$patch_file" ] || die "missing $patch_file"
+mkdir -p "$work" "$logs"
+exec 9>"$work/.lock"
+flock 9
+
+failures=()
+fail() { failures+=("$*"); echo "FAIL: $*"; }
+
+# ---------------------------------------------------------------------------
+step "1. pfinet (cargo, feature postfix)"
+export CARGO_TARGET_DIR=$repo_root/target/postfix-pfinet
+# cargo rustc = cargo build --release --lib --features postfix, plus rustc's
+# list of native libraries for a static link (cargo replays the note when
+# the library is already fresh).
+if ! (cd "$repo_root" && cargo rustc --release --lib --features postfix \
+        -- --print native-static-libs) >"$logs/cargo.log" 2>&1; then
+    tail -n 30 "$logs/cargo.log" >&2
+    die "cargo build of libpfinet.a"
+fi
+libpfinet=$CARGO_TARGET_DIR/release/libpfinet.a
+native_libs=$(sed -n 's/.*note: native-static-libs: //p' "$logs/cargo.log" | tail -n1)
+[ -f "$libpfinet" ] || die "no $libpfinet"
+[ -n "$native_libs" ] || die "cargo printed no native-static-libs"
+echo "libpfinet.a: $libpfinet"
+echo "native-static-libs: $native_libs"
+
+# ---------------------------------------------------------------------------
+step "2. Postfix trees: stock (scripts/stock-postfix.sh) and patched"
+stock_cache=$(bash "$script_dir/stock-postfix.sh" --version "$version" | tail -n1)
+[ -f "$stock_cache/.complete" ] || die "stock-postfix.sh gave no complete tree"
+
+# Postfix's default mail_owner and setgid_group, which its test drivers
+# look up.
+getent group postdrop >/dev/null || groupadd --system postdrop
+getent passwd postfix >/dev/null ||
+    useradd --system --user-group --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin postfix
+
+# The pristine source, fetched once.
+if [ ! -f "$work/src/.complete" ]; then
+    log "fetching postfix=$debver (apt-get source)"
+    rm -rf "$work/src" "$work/.fetch"
+    mkdir -p "$work/.fetch"
+    (cd "$work/.fetch" &&
+     apt-get source -qq -o APT::Sandbox::User=root --only-source "postfix=$debver") \
+        >"$logs/apt-source.log" 2>&1 || { tail -n 20 "$logs/apt-source.log" >&2; die "apt-get source postfix=$debver"; }
+    [ -f "$work/.fetch/postfix-$version/makedefs" ] || die "apt-get source gave no postfix-$version"
+    mv "$work/.fetch/postfix-$version" "$work/src"
+    rm -rf "$work/.fetch"
+    echo "postfix=$debver" >"$work/src/.complete"
+fi
+
+# build_done <tree> <stamp text>: is <tree> built from these inputs?
+build_done() { [ -z "$rebuild" ] && [ -f "$1/.pfinet-stamp" ] && [ "$(cat "$1/.pfinet-stamp")" = "$2" ]; }
+
+# Stock: a copy of stock-postfix.sh's tree (which has libutil.a and
+# libglobal.a, and is shared with the C tests, so it is never written to),
+# completed with Postfix's top-level "make": some tests run postmap.
+stock=$work/stock
+stock_stamp="stock $(cat "$stock_cache/.complete" | tr '\n' ' ')"
+if build_done "$stock" "$stock_stamp"; then
+    echo "stock tree: reused ($stock, built from the same stock tree)"
+else
+    log "building stock (copy of $stock_cache/stock + make), log: $logs/stock-build.log"
+    rm -rf "$stock"
+    cp -a "$stock_cache/stock" "$stock"
+    t0=$(date +%s)
+    (cd "$stock" && make -j2) >"$logs/stock-build.log" 2>&1 ||
+        { tail -n 30 "$logs/stock-build.log" >&2; die "stock make"; }
+    echo "stock build: $(( $(date +%s) - t0 ))s"
+    echo "$stock_stamp" >"$stock/.pfinet-stamp"
+fi
+
+# Patched. AUXLIBS: libpfinet.a, then Postfix's libglobal.a and libutil.a
+# once more, because pfinet's objects call back into them (msg_*, vstring_*,
+# sock_addr_cmp_addr; the parameters are weak references). Absolute paths:
+# Debian's tree also builds rmail/, one level below the top, where
+# ../../lib/ does not exist.
+patched=$work/patched
+ccargs="-DNO_NIS -DUSE_PFINET"
+auxlibs="$libpfinet $patched/lib/libglobal.a $patched/lib/libutil.a $native_libs"
+patched_stamp="patched $(sha256sum <"$patch_file" | cut -c1-64) $(sha256sum <"$libpfinet" | cut -c1-64) $ccargs | $auxlibs"
+if build_done "$patched" "$patched_stamp"; then
+    echo "patched tree: reused ($patched, built from the same patch, libpfinet.a and flags)"
+else
+    log "building patched tree, log: $logs/patched-build.log"
+    rm -rf "$patched"
+    cp -a "$work/src" "$patched"
+    rm -f "$patched/.complete"
+    (cd "$patched" && patch -p1 --fuzz=0 --no-backup-if-mismatch <"$patch_file") \
+        >"$logs/patch.log" 2>&1 || { cat "$logs/patch.log" >&2; die "patch -p1 does not apply"; }
+    if grep -Eq 'offset|fuzz|FAILED|reject' "$logs/patch.log"; then
+        echo "patch applied (with offsets):"; sed 's/^/  /' "$logs/patch.log"
+    else
+        echo "patch applied cleanly"
+    fi
+    t0=$(date +%s)
+    (cd "$patched" &&
+     make makefiles CCARGS="$ccargs" AUXLIBS="$auxlibs" &&
+     make -j2) >"$logs/patched-build.log" 2>&1 ||
+        { tail -n 30 "$logs/patched-build.log" >&2; die "patched make"; }
+    echo "patched build: $(( $(date +%s) - t0 ))s"
+    echo "$patched_stamp" >"$patched/.pfinet-stamp"
+fi
+echo "build flags: make makefiles CCARGS=\"$ccargs\" AUXLIBS=\"$auxlibs\""
+grep -q -- '-DUSE_PFINET' "$patched/conf/makedefs.out" || die "patched makedefs.out lacks -DUSE_PFINET"
+
+# Without -DUSE_PFINET the patch changes nothing: each patched file
+# preprocesses (gcc -E -P, with and without -DTEST) to exactly what the
+# stock file does.
+systype=$(sed -n 's/^SYSTYPE[[:space:]]*=[[:space:]]*//p' "$patched/conf/makedefs.out" | head -n1)
+n_pp=0
+for f in $(sed -n 's|^+++ b/||p' "$patch_file" | cut -f1); do
+    case "$f" in *.c) ;; *) continue ;; esac
+    for test_def in "" -DTEST; do
+        for side in stock patched; do
+            tree=$stock; [ $side = patched ] && tree=$patched
+            (cd "$tree/${f%/*}" && gcc -E -P -D"$systype" -DNO_NIS $test_def -I. -I"$tree/include" "${f##*/}") \
+                >"$logs/pp-$side.i" || die "gcc -E $tree/$f"
+            [ -s "$logs/pp-$side.i" ] || die "gcc -E $tree/$f: no output"
+        done
+        if ! cmp -s "$logs/pp-stock.i" "$logs/pp-patched.i"; then
+            fail "$f${test_def:+ ($test_def)}: without USE_PFINET the patched file preprocesses differently"
+        fi
+        n_pp=$((n_pp + 1))
+    done
+done
+echo "without -DUSE_PFINET: the $((n_pp / 2)) patched .c files preprocess exactly as stock's (gcc -E -P, with and without -DTEST)"
+
+# ---------------------------------------------------------------------------
+step "3. Postfix's unit tests (src/util, src/global), stock vs patched"
+
+# Configuration for the tests: main.cf (backdated: Postfix waits for a
+# main.cf younger than a couple of seconds) and a queue directory that
+# mail_params_init() can chdir to.
+conf=$work/conf
+mkdir -p "$conf" "$work/queue"
+cat >"$conf/main.cf" <<EOF
+# written by scripts/postfix-pfinet.sh for Postfix's unit tests
+myhostname = host.example.com
+queue_directory = $work/queue
+compatibility_level = 3.6
+EOF
+touch -d '1 hour ago' "$conf/main.cf"
+chmod -R a+rX "$conf" "$work/queue"
+
+# The test trees belong to the test user (tests build drivers and write
+# .tmp files next to them).
+chown -R "$test_user:" "$stock" "$patched"
+for d in "$work" "$base"; do chmod a+x "$d"; done
+
+# as_test_user <command...>: as the test user, with MAIL_CONFIG, and with a
+# /tmp of its own (a tmpfs in a private mount namespace): namadr_list_test
+# writes /tmp/junk, which the stock and the patched run would share, and
+# which a leftover owned by another user would make fail.
+as_test_user() {
+    unshare --mount --propagation private -- sh -c '
+        mount -t tmpfs -o mode=1777 pfinet-tmp /tmp || exit 125
+        user=$1 conf=$2; shift 2
+        exec runuser -u "$user" -- env MAIL_CONFIG="$conf" "$@"' \
+        sh "$test_user" "$conf" "$@"
+}
+
+# Leaf test targets of "make tests" in a Makefile.in, in order: a target
+# without a recipe (dict_pcre_tests, name_mask_tests, ...) stands for its
+# prerequisites; "all" is skipped; each test once.
+test_targets() {
+    python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read().replace('\\\n', ' ')
+lines = text.split('\n')
+rules = {}
+for i, l in enumerate(lines):
+    m = re.match(r'^([A-Za-z0-9_.-]+)\s*:(?!=)(.*)$', l)
+    if m:
+        recipe = i + 1 < len(lines) and lines[i + 1].startswith('\t')
+        rules.setdefault(m.group(1), (m.group(2).split(), recipe))
+def leaves(t):
+    deps, recipe = rules.get(t, ([], True))
+    if recipe:
+        return [t]
+    return [x for d in deps if d != 'all' for x in leaves(d)]
+seen = []
+for t in leaves('tests'):
+    if t not in seen:  # 3.10's "tests" lists dict_test, and dict_tests again
+        seen.append(t)
+print('\n'.join(seen))
+PY
+}
+
+# run_tests <tree> <name> -> $logs/tests-<name>.txt ("dir/target pass|FAIL")
+run_tests() {
+    local tree=$1 name=$2 out=$logs/tests-$2.txt d t r
+    : >"$out"
+    mkdir -p "$logs/$name"
+    for d in util global; do
+        for t in $(test_targets "$tree/src/$d/Makefile.in"); do
+            if (cd "$tree/src/$d" &&
+                as_test_user timeout --kill-after=10 180 make -s "$t" MAKELEVEL=) \
+                    >"$logs/$name/$d-$t.log" 2>&1; then
+                r=pass
+            else
+                r=FAIL
+            fi
+            echo "$d/$t $r" >>"$out"
+        done
+    done
+}
+
+t0=$(date +%s)
+run_tests "$stock" stock & pid_stock=$!
+run_tests "$patched" patched & pid_patched=$!
+wait "$pid_stock" || die "test run (stock)"
+wait "$pid_patched" || die "test run (patched)"
+echo "tests ran in $(( $(date +%s) - t0 ))s (both trees in parallel); logs: $logs/{stock,patched}/"
+
+# The TEST drivers of the replaced files that "make tests" does not run,
+# with the same arguments in both trees; their output must be the same.
+# "n/a" for stock: the driver does not link there (stock 3.7.11's
+# own_inet_addr and mynetworks drivers define var_* that libglobal.a's
+# mail_params.o defines too).
+drivers=(
+    "util inet_proto|all ipv4 ipv6 'ipv6, ipv4'"
+    "util inet_proto|bogus"
+    "util inet_addr_local|all"
+    "util inet_addr_local|ipv4"
+    "util inet_addr_local|ipv6"
+    "util inet_addr_list|127.0.0.1 ::1 192.0.2.1 127.0.0.1 ::ffff:10.0.0.1 ::1 10.0.0.1"
+    "global valid_mailhost_addr|<"
+    "global own_inet_addr|all all"
+    "global own_inet_addr|ipv4 all"
+    "global own_inet_addr|all '127.0.0.1, [::1]'"
+    "global mynetworks|all subnet all"
+    "global mynetworks|all class all"
+    "global mynetworks|all host all"
+    "global mynetworks|ipv4 subnet all"
+    "global mynetworks|ipv6 subnet all"
+)
+mailhost_input='1.2.3.4
+[1.2.3.4]
+IPv6:::1
+ipv6:fe80::1
+::1
+1.2.3
+256.1.1.1
+IPv6:1:2:3:4:5:6:7:8:9
+IPv6:1.2.3.4
+IPv6:::ffff:1.2.3.4
+[IPv6:2001:db8::1]
+foo'
+: >"$logs/drivers.txt"
+for entry in "${drivers[@]}"; do
+    dir=${entry%% *}; rest=${entry#* }; prog=${rest%%|*}; args=${rest#*|}
+    key=driver-$prog-$(printf '%s' "$args" | tr -c 'A-Za-z0-9' _)
+    for side in stock patched; do
+        tree=$stock; [ $side = patched ] && tree=$patched
+        out=$logs/$side/$key.out
+        if ! (cd "$tree/src/$dir" && as_test_user make -s "$prog" MAKELEVEL=) >"$out.build" 2>&1; then
+            echo "n/a" >"$out.rc"; : >"$out"; continue
+        fi
+        if [ "$args" = "<" ]; then
+            (cd "$tree/src/$dir" && printf '%s\n' "$mailhost_input" | as_test_user timeout 60 "./$prog") >"$out" 2>&1 && rc=0 || rc=$?
+        else
+            (cd "$tree/src/$dir" && eval "as_test_user timeout 60 ./$prog $args") >"$out" 2>&1 && rc=0 || rc=$?
+        fi
+        echo "exit $rc" >"$out.rc"
+    done
+    s_rc=$(cat "$logs/stock/$key.out.rc"); p_rc=$(cat "$logs/patched/$key.out.rc")
+    if [ "$p_rc" = n/a ]; then
+        s=$s_rc; p="does not build"
+    elif [ "$s_rc" = n/a ]; then
+        s=n/a; p="$p_rc"
+    elif [ "$s_rc" = "$p_rc" ] && cmp -s "$logs/stock/$key.out" "$logs/patched/$key.out"; then
+        s="$s_rc"; p="same ($(wc -l <"$logs/patched/$key.out") lines)"
+    else
+        s="$s_rc"; p="DIFFERENT ($p_rc; diff $logs/{stock,patched}/$key.out)"
+    fi
+    echo "driver:$dir/$prog${args:+ $args}|$s|$p" >>"$logs/drivers.txt"
+done
+
+# The table.
+printf '\n%-44s %-10s %s\n' "test" "stock" "patched"
+printf '%-44s %-10s %s\n' "----" "-----" "-------"
+n_tests=0; n_both=0; n_stock_fail=0; regress=()
+while read -r name s_res; do
+    p_res=$(awk -v n="$name" '$1 == n { print $2 }' "$logs/tests-patched.txt")
+    [ -n "$p_res" ] || p_res=missing
+    note=
+    n_tests=$((n_tests + 1))
+    if [ "$s_res" = pass ] && [ "$p_res" = pass ]; then
+        n_both=$((n_both + 1))
+    elif [ "$s_res" = pass ]; then
+        note="  <-- REGRESSION"; regress+=("$name")
+    elif [ "$p_res" = pass ]; then
+        n_stock_fail=$((n_stock_fail + 1)); note="  (fails on stock only)"
+    else
+        n_stock_fail=$((n_stock_fail + 1)); note="  (fails on stock too)"
+    fi
+    case " $(echo $required_tests) " in *" $name "*) note="$note  [required]" ;; esac
+    printf '%-44s %-10s %s%s\n' "$name" "$s_res" "$p_res" "$note"
+done <"$logs/tests-stock.txt"
+if ! cmp -s <(cut -d' ' -f1 "$logs/tests-stock.txt") <(cut -d' ' -f1 "$logs/tests-patched.txt"); then
+    fail "the stock and patched trees have different test lists"
+fi
+echo
+n_drv=0; n_drv_same=0; n_drv_na=0
+while IFS='|' read -r label s p; do
+    n_drv=$((n_drv + 1))
+    case "$p" in
+        same*) n_drv_same=$((n_drv_same + 1)) ;;
+        "exit 0") n_drv_na=$((n_drv_na + 1)) ;;
+        *) fail "driver $label: stock $s, patched $p" ;;
+    esac
+    printf '%-44s %-10s %s\n' "$label" "$s" "$p"
+done <"$logs/drivers.txt"
+for r in "${regress[@]}"; do
+    fail "$r passes on stock, not on patched (log: $logs/patched/${r%%/*}-${r#*/}.log)"
+done
+for r in $required_tests; do
+    grep -qx "$r pass" "$logs/tests-stock.txt" || fail "required test $r does not pass on stock"
+    grep -qx "$r pass" "$logs/tests-patched.txt" || fail "required test $r does not pass on patched"
+done
+echo
+echo "tests: $n_tests; pass on both: $n_both; fail on stock: $n_stock_fail; regressions: ${#regress[@]}"
+echo "drivers of the replaced files: $n_drv; same output: $n_drv_same; build only with pfinet: $n_drv_na"
+
+# ---------------------------------------------------------------------------
+step "4. The swap (nm, ld --trace-symbol)"
+
+# defined_globals <file...>: "member symbol" for each defined global symbol
+defined_globals() { nm -A -g --defined-only "$@" 2>/dev/null | awk '{ n = $1; sub(/:[^:]*$/, "", n); sub(/.*:/, "", n); print n, $NF }'; }
+
+# (a) What libpfinet.a and stock's libraries define in common is exactly the
+# replaced list.
+common=$(comm -12 \
+    <(defined_globals "$stock/lib/libutil.a" "$stock/lib/libglobal.a" | awk '{print $2}' | sort -u) \
+    <(defined_globals "$libpfinet" | awk '{print $2}' | sort -u) | tr '\n' ' ')
+expected=$(echo $replaced_syms | tr ' ' '\n' | sort | tr '\n' ' ')
+if [ "$common" = "$expected" ]; then
+    echo "libpfinet.a and stock libutil.a+libglobal.a define in common exactly the $(echo $replaced_syms | wc -w) replaced symbols"
+else
+    fail "libpfinet.a and stock define in common: $common; expected: $expected"
+fi
+pfinet_defs=$(defined_globals "$libpfinet" | awk '{print $2}')
+grep -qx "$added_sym" <<<"$pfinet_defs" || fail "libpfinet.a does not define $added_sym"
+echo "stock definitions:"
+defined_globals "$stock/lib/libutil.a" "$stock/lib/libglobal.a" |
+    awk -v syms=" $replaced_syms " 'index(syms, " " $2 " ") { d[$1] = d[$1] " " $2 } END { for (m in d) print "  " m ":" d[m] }' | sort
+
+# (b) No object of the patched tree defines them; the objects built from the
+# patched files define only what stays in C.
+bad=$(defined_globals "$patched/lib/libutil.a" "$patched/lib/libglobal.a" \
+        $(find "$patched/src" -name '*.o') |
+      awk -v syms=" $replaced_syms $added_sym " 'index(syms, " " $2 " ") { print "  " $1 ": " $2 }')
+if [ -n "$bad" ]; then
+    fail "patched objects define replaced symbols:"; echo "$bad"
+else
+    echo "patched tree: no .o and no member of lib/libutil.a, lib/libglobal.a defines a replaced symbol"
+fi
+echo "objects built from the patched files (defined global symbols):"
+for spec in $replaced_objs; do
+    obj=${spec%%:*}; allowed=" $(echo "${spec#*:}" | tr ',' ' ') "
+    [ -f "$patched/src/$obj" ] || { fail "missing $patched/src/$obj"; continue; }
+    defs=$(nm -g --defined-only "$patched/src/$obj" | awk '{print $NF}' | tr '\n' ' ')
+    for s in $defs; do
+        case "$allowed" in *" $s "*) ;; *) fail "$obj defines $s" ;; esac
+    done
+    printf '  %-28s %s\n' "$obj" "${defs:-(nothing)}"
+done
+
+# (c) The patched programs: where each replaced symbol is defined. nm -l
+# reads the debug info: pfinet's functions point into its Rust sources.
+# (d) Relink each program as its Makefile does (make -n prints the command)
+# with ld --trace-symbol: ld names the archive member of each definition.
+for prog in postconf/postconf smtpd/smtpd postscreen/postscreen; do
+    dir=$patched/src/${prog%/*}; exe=$patched/src/$prog
+    [ -x "$exe" ] || { fail "no $exe"; continue; }
+    nm_out=$(nm -l --defined-only "$exe")
+    n_rs=0; n_linked=0; off=()
+    for s in $replaced_syms $added_sym; do
+        line=$(echo "$nm_out" | awk -v s="$s" '$3 == s')
+        [ -n "$line" ] || continue
+        n_linked=$((n_linked + 1))
+        src=$(echo "$line" | awk '{print $4}')
+        case "$(echo "$line" | awk '{print $2}')" in
+            T) case "$src" in
+                   "$repo_root"/src/*.rs:*) n_rs=$((n_rs + 1)) ;;
+                   *) off+=("$s@${src:-?}") ;;
+               esac ;;
+        esac
+    done
+    link_cmd=$(cd "$dir" && make -s -n -W "$(basename "$prog").o" "$(basename "$prog")" MAKELEVEL= |
+               grep -E -- "-o $(basename "$prog") ")
+    trace_args=""
+    for s in $replaced_syms $added_sym; do trace_args="$trace_args -Wl,--trace-symbol=$s"; done
+    relinked=$work/relink-$(basename "$prog")
+    trace=$(cd "$dir" && eval "${link_cmd/ -o $(basename "$prog") / -o $relinked } $trace_args" 2>&1) ||
+        { fail "relink of $prog"; echo "$trace" | tail -n 5; continue; }
+    rm -f "$relinked"
+    defs=$(echo "$trace" | grep ': definition of ' || true)
+    n_def=$(echo "$defs" | grep -c . || true)
+    n_pf=$(echo "$defs" | grep -c 'libpfinet\.a(' || true)
+    not_pf=$(echo "$defs" | grep -v 'libpfinet\.a(' | sed 's/^/    /' || true)
+    echo "$(basename "$prog"): $n_linked of $(echo $replaced_syms $added_sym | wc -w) pfinet symbols linked;" \
+         "nm -l: $n_rs functions defined in $repo_root/src/*.rs, ${#off[@]} elsewhere;" \
+         "ld --trace-symbol: $n_def definitions, $n_pf in libpfinet.a"
+    if [ "$prog" = postconf/postconf ]; then
+        # Every symbol once: nm's type and source line, ld's archive member.
+        for s in $replaced_syms $added_sym; do
+            line=$(echo "$nm_out" | awk -v s="$s" '$3 == s { print $2, ($4 == "" ? "-" : $4) }')
+            member=$(echo "$defs" | awk -v s="$s" '$NF == s' |
+                     sed -E 's/.*[/ ](lib[a-z]*\.a\([^)]*\)): definition of .*/\1/')
+            printf '    %-24s %-52s <- %s\n' "$s" "${line:-(not linked)}" "${member:-(no definition traced)}"
+        done | sed "s|$repo_root/||"
+    fi
+    [ ${#off[@]} -eq 0 ] || fail "$prog: nm -l puts these outside pfinet: ${off[*]}"
+    [ -z "$not_pf" ] || { fail "$prog: definitions not from libpfinet.a:"; echo "$not_pf"; }
+    [ "$n_def" = "$n_linked" ] || fail "$prog: nm shows $n_linked symbols, ld traced $n_def definitions"
+    [ "$n_linked" -gt 0 ] || fail "$prog links none of pfinet's symbols"
+    # For contrast: the same program in the stock tree.
+    if [ -x "$stock/src/$prog" ]; then
+        n_c=$(nm -l --defined-only "$stock/src/$prog" |
+              awk -v syms=" $replaced_syms " 'index(syms, " " $3 " ") && $4 ~ /\.c:/' | wc -l)
+        echo "    (stock $(basename "$prog"): $n_c of these functions defined in Postfix's .c files)"
+    fi
+done
+
+# (e) The test drivers that ran Postfix's tests above: the same nm -l check.
+for drv in util/dict_open util/inet_addr_list util/valid_hostname \
+           global/namadr_list global/server_acl; do
+    exe=$patched/src/$drv
+    [ -x "$exe" ] || { fail "no test driver $exe"; continue; }
+    locs=$(nm -l --defined-only "$exe" |
+           awk -v syms=" $replaced_syms $added_sym " 'index(syms, " " $3 " ") && $2 == "T" { print $3, $4 }')
+    n=$(echo "$locs" | grep -c . || true)
+    n_rs=$(echo "$locs" | awk -v r="$repo_root/src/" 'index($2, r) == 1 && $2 ~ /\.rs:/' | wc -l)
+    echo "test driver $drv: $n pfinet functions linked, $n_rs of them defined in $repo_root/src/*.rs"
+    [ "$n" -gt 0 ] && [ "$n" = "$n_rs" ] || fail "test driver $drv: $((n - n_rs)) of $n functions not from pfinet's sources"
+done
+
+# ---------------------------------------------------------------------------
+step "5. postconf mynetworks, stock vs patched, on this kernel and on a simulated kernel without IPv6"
+# The simulation: an LD_PRELOAD shim whose socket() fails for AF_INET6 with
+# EAFNOSUPPORT, as on a kernel without IPv6 (Postfix's inet_proto_init()
+# probes exactly that, and so does pfinet's). Both programs run with
+# argv[0] "postconf", so their messages can be compared byte for byte.
+shim_dir=$work/noipv6-shim
+mkdir -p "$shim_dir"
+cat >"$shim_dir/noipv6.c" <<'EOF'
+/* LD_PRELOAD shim: a kernel without IPv6 (written by postfix-pfinet.sh). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <sys/socket.h>
+
+int     socket(int domain, int type, int protocol)
+{
+    static int (*real_socket) (int, int, int);
+
+    if (domain == AF_INET6) {
+	errno = EAFNOSUPPORT;
+	return (-1);
+    }
+    if (real_socket == 0)
+	real_socket = (int (*) (int, int, int)) dlsym(RTLD_NEXT, "socket");
+    return (real_socket(domain, type, protocol));
+}
+EOF
+gcc -Wall -Wextra -Werror -shared -fPIC -o "$shim_dir/noipv6.so" "$shim_dir/noipv6.c" -ldl ||
+    die "cannot build the no-IPv6 shim"
+n_pc=0; n_pc_same=0; shim_seen=
+printf '\n%-7s %-14s %-7s %-52s %s\n' kernel inet_protocols style "stock: mynetworks (exit status, warnings)" patched
+for kernel in as-is noipv6; do
+    for proto in all ipv6 ipv4; do
+        for style in subnet host class; do
+            cdir=$work/postconf/$kernel-$proto-$style
+            mkdir -p "$cdir"
+            printf 'myhostname = host.example.com\ninet_protocols = %s\nmynetworks_style = %s\n' \
+                "$proto" "$style" >"$cdir/main.cf"
+            : >"$cdir/master.cf"
+            touch -d '1 hour ago' "$cdir/main.cf" "$cdir/master.cf"
+            preload=; [ $kernel = noipv6 ] && preload=$shim_dir/noipv6.so
+            for side in stock patched; do
+                tree=$stock; [ $side = patched ] && tree=$patched
+                rc=0
+                env ${preload:+LD_PRELOAD=$preload} \
+                    bash -c 'exec -a postconf "$0" -c "$1" -h mynetworks' \
+                    "$tree/src/postconf/postconf" "$cdir" \
+                    >"$cdir/$side.out" 2>"$cdir/$side.err" || rc=$?
+                echo "$rc" >"$cdir/$side.rc"
+            done
+            n_pc=$((n_pc + 1))
+            summary="$(tr '\n' ' ' <"$cdir/stock.out")(exit $(cat "$cdir/stock.rc"), $(wc -l <"$cdir/stock.err") warnings)"
+            if cmp -s "$cdir/stock.out" "$cdir/patched.out" && cmp -s "$cdir/stock.err" "$cdir/patched.err" &&
+               cmp -s "$cdir/stock.rc" "$cdir/patched.rc"; then
+                n_pc_same=$((n_pc_same + 1)); verdict=same
+            else
+                verdict=DIFFERENT; fail "postconf mynetworks $kernel $proto $style differs: diff -r $cdir/"
+            fi
+            printf '%-7s %-14s %-7s %-52s %s\n' "$kernel" "$proto" "$style" "$summary" "$verdict"
+            if [ $kernel = noipv6 ] && [ $proto = all ] && grep -q 'disabling IPv6' "$cdir/stock.err"; then
+                shim_seen=$(grep 'disabling IPv6' "$cdir/stock.err")
+            fi
+        done
+    done
+done
+[ -n "$shim_seen" ] || fail "the no-IPv6 shim had no effect on stock postconf"
+echo "without IPv6 in the kernel both warn: $shim_seen"
+echo "postconf mynetworks: $n_pc combinations, $n_pc_same identical (stdout, stderr, exit status); files: $work/postconf/"
+
+# ---------------------------------------------------------------------------
+echo
+step "summary (Postfix $version, $(elapsed))"
+if [ ${#failures[@]} -eq 0 ]; then
+    echo "OK: patch applies; patched Postfix $version builds with libpfinet.a;" \
+         "$n_both/$n_tests Postfix tests pass on both trees (the $n_stock_fail others fail on stock);" \
+         "$n_drv_same driver runs identical, $n_drv_na only with pfinet; nm/ld: the replaced symbols come from libpfinet.a;" \
+         "postconf mynetworks identical in $n_pc_same/$n_pc combinations (with and without IPv6 in the kernel)"
+    exit 0
+fi
+echo "${#failures[@]} failure(s):"
+printf '  %s\n' "${failures[@]}"
+exit 1

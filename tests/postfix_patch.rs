@@ -1,0 +1,257 @@
+//! patches/postfix-pfinet.patch: what it changes in Postfix, checked
+//! without building Postfix (scripts/postfix-pfinet.sh builds and tests the
+//! patched Postfix).
+//!
+//! - It touches exactly the files of design.md section 1 plus sys_defs.h,
+//!   and only adds lines.
+//! - In the replaced files it adds nothing but one `#ifndef USE_PFINET` …
+//!   `#endif` pair (the TEST drivers stay outside it).
+//! - In sys_defs.h it adds only a comment, which names every replaced
+//!   function and says how to link.
+//! - match_ops.c declares pfinet's match_hostaddr_literal() and handles its
+//!   error exactly as stock handles cidr_match_parse()'s.
+//! - It applies with `patch -p1 --fuzz=0` to the Postfix trees that
+//!   scripts/stock-postfix.sh has built (skipped when there are none).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const WRAPPED: &[&str] = &[
+    "src/util/inet_addr_list.c",
+    "src/util/inet_addr_local.c",
+    "src/util/inet_proto.c",
+    "src/util/mask_addr.c",
+    "src/util/cidr_match.c",
+    "src/util/valid_hostname.c",
+    "src/global/valid_mailhost_addr.c",
+    "src/global/own_inet_addr.c",
+    "src/global/mynetworks.c",
+];
+const MATCH_OPS: &str = "src/util/match_ops.c";
+const SYS_DEFS: &str = "src/util/sys_defs.h";
+
+const REPLACED: &[&str] = &[
+    "inet_addr_list_init",
+    "inet_addr_list_append",
+    "inet_addr_list_uniq",
+    "inet_addr_list_free",
+    "inet_addr_local",
+    "inet_proto_init",
+    "inet_proto_table",
+    "mask_addr",
+    "cidr_match_parse",
+    "cidr_match_parse_if",
+    "cidr_match_endif",
+    "cidr_match_execute",
+    "valid_hostaddr",
+    "valid_ipv4_hostaddr",
+    "valid_ipv6_hostaddr",
+    "valid_mailhost_addr",
+    "valid_mailhost_literal",
+    "own_inet_addr",
+    "own_inet_addr_list",
+    "own_inet_mask_list",
+    "proxy_inet_addr",
+    "proxy_inet_addr_list",
+    "mynetworks",
+    "mynetworks_host",
+];
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn patch_path() -> PathBuf {
+    repo().join("patches/postfix-pfinet.patch")
+}
+
+/// File -> (added lines, removed lines), from the unified diff.
+fn parse_patch() -> BTreeMap<String, (Vec<String>, Vec<String>)> {
+    let text = std::fs::read_to_string(patch_path()).unwrap();
+    let mut files: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix("+++ ") {
+            let name = name.split('\t').next().unwrap();
+            let name = name.split_once('/').expect("+++ b/<path>").1.to_string();
+            files.entry(name.clone()).or_default();
+            current = Some(name);
+        } else if line.starts_with("--- ") || line.starts_with("diff ") {
+            continue;
+        } else if let Some(cur) = &current {
+            let entry = files.get_mut(cur).unwrap();
+            if let Some(added) = line.strip_prefix('+') {
+                entry.0.push(added.to_string());
+            } else if let Some(removed) = line.strip_prefix('-') {
+                entry.1.push(removed.to_string());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn touches_only_the_replaced_files_and_only_adds() {
+    let files = parse_patch();
+    let mut expected: Vec<&str> = WRAPPED.to_vec();
+    expected.push(MATCH_OPS);
+    expected.push(SYS_DEFS);
+    expected.sort();
+    let got: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(got, expected);
+    for (name, (_, removed)) in &files {
+        assert!(
+            removed.is_empty(),
+            "{name}: the patch removes lines: {removed:?}"
+        );
+    }
+}
+
+#[test]
+fn replaced_files_get_one_ifndef_use_pfinet_block() {
+    let files = parse_patch();
+    for name in WRAPPED {
+        let code: Vec<&str> = files[*name]
+            .0
+            .iter()
+            .map(|l| l.trim())
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(code.len(), 2, "{name}: {code:?}");
+        assert!(
+            code[0].starts_with("#ifndef USE_PFINET"),
+            "{name}: {}",
+            code[0]
+        );
+        assert!(
+            code[1].starts_with("#endif") && code[1].contains("USE_PFINET"),
+            "{name}: {}",
+            code[1]
+        );
+    }
+}
+
+#[test]
+fn sys_defs_gets_a_comment_that_documents_use_pfinet() {
+    let files = parse_patch();
+    let added = &files[SYS_DEFS].0;
+    for line in added {
+        let t = line.trim_start();
+        assert!(
+            t.is_empty() || t.starts_with("/*") || t.starts_with('*'),
+            "sys_defs.h: not a comment line: {line:?}"
+        );
+    }
+    let text = added.join("\n");
+    for needle in [
+        "USE_PFINET",
+        "cargo build --release --lib --features postfix",
+        "make makefiles CCARGS=\"-DUSE_PFINET",
+        "libpfinet.a",
+        "libglobal.a",
+        "libutil.a",
+        "native-static-libs",
+        "match_hostaddr_literal()",
+    ] {
+        assert!(text.contains(needle), "sys_defs.h comment lacks {needle:?}");
+    }
+    for sym in REPLACED {
+        let named = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|w| w == *sym);
+        assert!(named, "sys_defs.h comment does not name {sym}");
+    }
+    // No comment opener inside the comment (Postfix builds with -Wno-comment,
+    // but a stray "/*" would end up nested).
+    assert_eq!(text.matches("/*").count(), 1, "{text}");
+}
+
+#[test]
+fn match_ops_calls_pfinet_and_reports_errors_as_stock() {
+    let files = parse_patch();
+    let added: Vec<String> = files[MATCH_OPS]
+        .0
+        .iter()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    for needle in [
+        "extern int match_hostaddr_literal(const char *, const char *, VSTRING **);",
+        "err = 0;",
+        "rc = match_hostaddr_literal(addr, pattern, &err);",
+        "list->error = DICT_ERR_RETRY;",
+        "rc = match_error(list, \"%s\", vstring_str(err));",
+        "vstring_free(err);",
+        "return (rc);",
+    ] {
+        assert!(
+            added.iter().any(|l| l == needle),
+            "match_ops.c: no line {needle:?} in {added:#?}"
+        );
+    }
+    // pfinet exports the same function: its header's declaration, without
+    // the parameter names, is the prototype the patch declares.
+    let header = std::fs::read_to_string(repo().join("include/pfinet.h")).unwrap();
+    let start = header
+        .find("\nint match_hostaddr_literal(")
+        .expect("pfinet.h declares int match_hostaddr_literal(...)");
+    let decl = &header[start + 1..];
+    let decl = decl[..decl.find(';').unwrap()]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (name, params) = decl.split_once('(').unwrap();
+    let types: Vec<String> = params
+        .trim_end_matches(')')
+        .split(',')
+        .map(|p| {
+            let p = p.trim();
+            let cut = p.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+            cut.split_whitespace().collect::<Vec<_>>().join(" ")
+        })
+        .collect();
+    assert_eq!(
+        format!("extern {name}({});", types.join(", ")),
+        "extern int match_hostaddr_literal(const char *, const char *, VSTRING **);",
+        "pfinet.h: {decl}"
+    );
+}
+
+/// `<cache>/<version>/stock` trees that scripts/stock-postfix.sh built (their
+/// sources are Debian's, unchanged by the build).
+fn stock_trees() -> Vec<PathBuf> {
+    let base = std::env::var_os("PFINET_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".cache/postfix"));
+    ["3.7.11", "3.10.13"]
+        .iter()
+        .map(|v| base.join(v).join("stock"))
+        .filter(|t| t.join("src/util/sys_defs.h").is_file())
+        .collect()
+}
+
+#[test]
+fn applies_to_the_debian_trees() {
+    let trees = stock_trees();
+    if trees.is_empty() {
+        eprintln!("no stock Postfix tree in the cache: dry run skipped");
+        return;
+    }
+    for tree in trees {
+        let out = Command::new("patch")
+            .args(["-p1", "--dry-run", "--fuzz=0", "--force", "-i"])
+            .arg(patch_path())
+            .current_dir(&tree)
+            .stdin(Stdio::null())
+            .output()
+            .expect("patch(1)");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && !text.contains("FAILED") && !text.contains("fuzz"),
+            "{}: {text}{}",
+            tree.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        eprintln!("patch applies to {}", tree.display());
+    }
+}
