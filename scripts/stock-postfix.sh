@@ -6,7 +6,7 @@
 #
 # Result: <cache>/<version>/ holding two trees, in each of which libutil.a
 # and libglobal.a (all the driver needs) are built:
-#   stock/         make makefiles CCARGS="-DNO_NIS"
+#   stock/         make makefiles CCARGS="-DNO_NIS"; make (all of Postfix)
 #   stock-noipv6/  make makefiles CCARGS="-DNO_NIS -DNO_IPV6"
 # where <cache> is $PFINET_CACHE if set, else <repo>/.cache/postfix
 # (git-ignored). Nothing from Postfix is ever placed in the repository.
@@ -86,7 +86,7 @@ finish() {
     exit 0
 }
 
-if [ -f "$dest/.complete" ] && [ -d "$dest/stock/lib" ] && [ -d "$dest/stock-noipv6/lib" ]; then
+if [ -f "$dest/.complete" ] && [ -x "$dest/stock/bin/postconf" ] && [ -d "$dest/stock-noipv6/lib" ]; then
     log "already built: $dest"
     finish
 fi
@@ -108,20 +108,25 @@ rm -f "$tmp"/postfix_* # .dsc, .orig.tar.gz, .debian.tar.xz, signatures
 # The WARN value that Postfix's top-level Makefile passes to each directory.
 postfix_warn="-Wmissing-prototypes -Wformat -Wno-comment -fno-common"
 
-build_tree() {   # build_tree <name> <ccargs>
-    local name=$1 ccargs=$2 tree=$tmp/$1 final=$dest/$1 buildlog
+build_tree() {   # build_tree <name> <ccargs> [full]
+    local name=$1 ccargs=$2 full=${3:-} tree=$tmp/$1 final=$dest/$1 buildlog
     cp -a "$src" "$tree"
     buildlog=$tree/pfinet-build.log
     log "building $name (CCARGS=\"$ccargs\"), log: $final/pfinet-build.log"
-    # Only src/util and src/global (libutil.a, libglobal.a and the headers
-    # they install into include/) are built, the way the top-level "make"
-    # builds each directory. A full "make" is not needed, and with -DNO_IPV6
-    # it fails for 3.10.13 (src/smtpd/smtpd_peer.c uses ss_family).
+    # The IPv6 tree gets Postfix's full "make" (tests run its postconf).
+    # Of the -DNO_IPV6 tree only src/util and src/global (libutil.a,
+    # libglobal.a and the headers they install into include/) are built,
+    # the way the top-level "make" builds each directory: a full "make"
+    # fails there for 3.10.13 (src/smtpd/smtpd_peer.c uses ss_family).
     if ! (cd "$tree" &&
           make makefiles CCARGS="$ccargs" &&
-          for d in src/util src/global; do
-              (cd "$d" && make -j2 "WARN=$postfix_warn" update MAKELEVEL=) || exit 1
-          done) >"$buildlog" 2>&1; then
+          if [ -n "$full" ]; then
+              make -j2
+          else
+              for d in src/util src/global; do
+                  (cd "$d" && make -j2 "WARN=$postfix_warn" update MAKELEVEL=) || exit 1
+              done
+          fi) >"$buildlog" 2>&1; then
         log "build of $name failed; last lines of its log:"
         tail -n 40 "$buildlog" >&2
         exit 1
@@ -129,9 +134,13 @@ build_tree() {   # build_tree <name> <ccargs>
     for lib in libutil.a libglobal.a; do
         [ -f "$tree/lib/$lib" ] || { log "$name: missing lib/$lib"; exit 1; }
     done
+    if [ -n "$full" ] && [ ! -x "$tree/bin/postconf" ]; then
+        log "$name: missing bin/postconf"
+        exit 1
+    fi
 }
 
-build_tree stock "-DNO_NIS"
+build_tree stock "-DNO_NIS" full
 build_tree stock-noipv6 "-DNO_NIS -DNO_IPV6"
 rm -rf "$src"
 
