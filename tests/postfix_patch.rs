@@ -13,8 +13,10 @@
 //! - It applies with `patch -p1 --fuzz=0` to the Postfix trees that
 //!   scripts/stock-postfix.sh has built (skipped when there are none).
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 const WRAPPED: &[&str] = &[
@@ -31,36 +33,7 @@ const WRAPPED: &[&str] = &[
 const MATCH_OPS: &str = "src/util/match_ops.c";
 const SYS_DEFS: &str = "src/util/sys_defs.h";
 
-const REPLACED: &[&str] = &[
-    "inet_addr_list_init",
-    "inet_addr_list_append",
-    "inet_addr_list_uniq",
-    "inet_addr_list_free",
-    "inet_addr_local",
-    "inet_proto_init",
-    "inet_proto_table",
-    "mask_addr",
-    "cidr_match_parse",
-    "cidr_match_parse_if",
-    "cidr_match_endif",
-    "cidr_match_execute",
-    "valid_hostaddr",
-    "valid_ipv4_hostaddr",
-    "valid_ipv6_hostaddr",
-    "valid_mailhost_addr",
-    "valid_mailhost_literal",
-    "own_inet_addr",
-    "own_inet_addr_list",
-    "own_inet_mask_list",
-    "proxy_inet_addr",
-    "proxy_inet_addr_list",
-    "mynetworks",
-    "mynetworks_host",
-];
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{REPLACED_SYMBOLS as REPLACED, repo};
 
 fn patch_path() -> PathBuf {
     repo().join("patches/postfix-pfinet.patch")
