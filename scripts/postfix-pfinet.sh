@@ -3,7 +3,7 @@
 # Postfix unit test that stock Postfix passes, and its programs take the
 # replaced functions from libpfinet.a.
 #
-#   scripts/postfix-pfinet.sh [--version 3.7.11|3.10.13] [--rebuild]
+#   scripts/postfix-pfinet.sh [--version 3.7.11|3.10.13] [--rebuild] [--build-only]
 #                                                        (default 3.7.11)
 #
 # Steps (each one logs a "== step" header; the result is a summary at the
@@ -24,7 +24,8 @@
 #                              <tree>/lib/libutil.a <native-static-libs>"
 #                   make
 #     A tree is rebuilt only when its inputs changed (patch, libpfinet.a,
-#     build flags, stock tree) or with --rebuild. Also checked: without
+#     build flags, stock tree) or with --rebuild (--build-only stops here,
+#     for tests that only need the trees). Also checked: without
 #     -DUSE_PFINET each patched .c file preprocesses exactly as stock's.
 #  3. Postfix's own unit tests: every test of the "tests" targets in
 #     src/util and src/global (group targets expanded), run by name in both
@@ -62,11 +63,13 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 
 version=3.7.11
 rebuild=
+build_only=
 while [ $# -gt 0 ]; do
     case "$1" in
         --version) version="${2:?--version needs a value}"; shift 2 ;;
         --version=*) version="${1#--version=}"; shift ;;
         --rebuild) rebuild=1; shift ;;
+        --build-only) build_only=1; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2; exit 0 ;;
         *) echo "postfix-pfinet.sh: unknown argument: $1" >&2; exit 2 ;;
     esac
@@ -245,6 +248,13 @@ for f in $(sed -n 's|^+++ b/||p' "$patch_file" | cut -f1); do
 done
 echo "without -DUSE_PFINET: the $((n_pp / 2)) patched .c files preprocess exactly as stock's (gcc -E -P, with and without -DTEST)"
 
+if [ -n "$build_only" ]; then
+    # --build-only: the trees (steps 1 and 2) for other tests, no checks.
+    echo "trees ready: $stock $patched"
+    [ ${#failures[@]} -eq 0 ] || exit 1
+    exit 0
+fi
+
 # ---------------------------------------------------------------------------
 step "3. Postfix's unit tests (src/util, src/global), stock vs patched"
 
@@ -270,13 +280,27 @@ for d in "$work" "$base"; do chmod a+x "$d"; done
 # as_test_user <command...>: as the test user, with MAIL_CONFIG, and with a
 # /tmp of its own (a tmpfs in a private mount namespace): namadr_list_test
 # writes /tmp/junk, which the stock and the patched run would share, and
-# which a leftover owned by another user would make fail.
+# which a leftover owned by another user would make fail. Trees that live
+# under /tmp themselves (a checkout in /tmp, PFINET_CACHE=/tmp/...) are
+# bound back into the private /tmp, so the tests still find them.
 as_test_user() {
     unshare --mount --propagation private -- sh -c '
+        keep=$1 user=$2 conf=$3; shift 3
+        real=$(mktemp -d /run/pfinet-tmp.XXXXXX) || exit 125
+        mount --bind /tmp "$real" || exit 125
         mount -t tmpfs -o mode=1777 pfinet-tmp /tmp || exit 125
-        user=$1 conf=$2; shift 2
+        for p in $keep; do
+            case $p in
+            /tmp/?*)
+                top=${p#/tmp/}
+                top=${top%%/*}
+                if [ ! -d "/tmp/$top" ]; then
+                    mkdir "/tmp/$top" && mount --bind "$real/$top" "/tmp/$top" || exit 125
+                fi ;;
+            esac
+        done
         exec runuser -u "$user" -- env MAIL_CONFIG="$conf" "$@"' \
-        sh "$test_user" "$conf" "$@"
+        sh "$repo_root $base $work $conf" "$test_user" "$conf" "$@"
 }
 
 # Leaf test targets of "make tests" in a Makefile.in, in order: a target

@@ -20,13 +20,14 @@ cargo clippy --all-targets -- -D warnings
 cargo clippy --lib --no-default-features -- -D warnings
 cargo clippy --lib --features postfix -- -D warnings
 
+# Postfix built with pfinet (also builds the trees tests/postfix_netns.rs uses).
+bash scripts/postfix-pfinet.sh --version 3.7.11
+bash scripts/postfix-pfinet.sh --version 3.10.13
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --no-default-features --lib 2>&1 | tee -a "$log"
 cargo test -- --nocapture 2>&1 | tee -a "$log"
-
-bash scripts/postfix-pfinet.sh --version 3.7.11
-bash scripts/postfix-pfinet.sh --version 3.10.13
 
 # One closing line for all of it (set -o pipefail made any failure fatal).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"

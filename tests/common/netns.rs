@@ -197,6 +197,42 @@ impl Netns {
         )
     }
 
+    /// A [`Command`] for `prog` that runs in the namespace (setns(2) in
+    /// the child, as [`Netns::run`] does), for programs that keep running
+    /// (servers): the caller spawns and stops it. The namespace must
+    /// outlive the spawn.
+    pub fn command(&self, prog: &Path) -> Command {
+        let fd = self.fd.as_ref().expect("namespace is open").as_raw_fd();
+        let mut cmd = Command::new(prog);
+        // SAFETY: as in run(): only setns() between fork and exec, on a
+        // descriptor that this Netns keeps open.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::setns(fd, libc::CLONE_NEWNET) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        cmd
+    }
+
+    /// Moves the calling thread (only it) into the namespace: the sockets
+    /// it creates afterwards live there. For a thread of its own that ends
+    /// when its work there is done.
+    pub fn enter_current_thread(&self) {
+        let fd = self.fd.as_ref().expect("namespace is open").as_raw_fd();
+        // SAFETY: setns() on an open namespace descriptor; CLONE_NEWNET
+        // may be joined by one thread of a multi-threaded process.
+        let rc = unsafe { libc::setns(fd, libc::CLONE_NEWNET) };
+        assert!(
+            rc == 0,
+            "setns into {}: {}",
+            self.name,
+            std::io::Error::last_os_error()
+        );
+    }
+
     /// The kernel's view, once it has settled (see [`Snapshot::unsettled`]).
     pub fn settled_snapshot(&self) -> Snapshot {
         let deadline = Instant::now() + Duration::from_secs(20);
