@@ -415,64 +415,28 @@ mod tests {
     use super::*;
     use crate::diag::{Collect, Level};
     use crate::inet_proto::info_for_mask;
-    use crate::sys::{Ifaddr, IoctlSocket};
-
-    /// A host with some interfaces; names resolve from a table.
-    struct Host {
-        ifaddrs: Vec<Ifaddr>,
-        names: Vec<(&'static [u8], Vec<SockAddr>)>,
-    }
-
-    impl Sys for Host {
-        fn getifaddrs(&mut self) -> Result<Vec<Ifaddr>, i32> {
-            Ok(self.ifaddrs.clone())
-        }
-        fn ioctl_socket(&mut self, _: i32) -> Result<Box<dyn IoctlSocket>, i32> {
-            Err(libc::ENOSYS)
-        }
-        fn read_file(&mut self, _: &str) -> Result<Vec<u8>, i32> {
-            Err(libc::ENOENT)
-        }
-        fn getaddrinfo(&mut self, host: &[u8], _: i32) -> Result<Vec<SockAddr>, i32> {
-            if let Some(a) = crate::inet_pton::pton4(host) {
-                return Ok(vec![SockAddr::V4(a)]);
-            }
-            if let Some(a) = crate::inet_pton::pton6(host) {
-                return Ok(vec![SockAddr::V6 {
-                    addr: a,
-                    scope_id: 0,
-                }]);
-            }
-            self.names
-                .iter()
-                .find(|(n, _)| *n == host)
-                .map(|(_, a)| a.clone())
-                .ok_or(libc::EAI_NONAME)
-        }
-        fn stream_socket(&mut self, _: i32) -> Result<(), i32> {
-            Ok(())
-        }
-    }
+    use crate::sys::{FakeSys, Ifaddr};
 
     fn v4(s: &str) -> SockAddr {
         SockAddr::V4(crate::inet_pton::pton4(s.as_bytes()).unwrap())
     }
 
-    fn host() -> Host {
+    fn host() -> FakeSys {
         let up = libc::IFF_UP as u32;
         let e = |a: &str, m: &str| Ifaddr {
             flags: up,
             addr: Some(v4(a)),
             netmask: Some(v4(m)),
         };
-        Host {
-            ifaddrs: vec![
+        FakeSys {
+            ifaddrs: Some(Ok(vec![
                 e("127.0.0.1", "255.0.0.0"),
                 e("192.0.2.1", "255.255.255.0"),
                 e("192.0.2.1", "255.255.0.0"),
                 e("198.51.100.7", "255.255.255.128"),
-            ],
+            ])),
             names: vec![(b"mail.example", vec![v4("198.51.100.7"), v4("192.0.2.1")])],
+            ..FakeSys::default()
         }
     }
 

@@ -248,3 +248,43 @@ impl IoctlSocket for Socket {
         Err(libc::ENOTTY)
     }
 }
+
+/// A simulated system for unit tests: getifaddrs() answers from a list,
+/// ioctl sockets come from a factory, names resolve as numeric addresses or
+/// from a table; what a test leaves unset fails as a missing facility would.
+#[cfg(test)]
+#[derive(Default)]
+pub struct FakeSys {
+    pub ifaddrs: Option<Result<Vec<Ifaddr>, i32>>,
+    pub ioctl: Option<Box<dyn Fn() -> Box<dyn IoctlSocket>>>,
+    pub names: Vec<(&'static [u8], Vec<SockAddr>)>,
+}
+
+#[cfg(test)]
+impl Sys for FakeSys {
+    fn getifaddrs(&mut self) -> Result<Vec<Ifaddr>, i32> {
+        self.ifaddrs.clone().unwrap_or(Err(libc::ENOSYS))
+    }
+    fn ioctl_socket(&mut self, _af: i32) -> Result<Box<dyn IoctlSocket>, i32> {
+        self.ioctl.as_ref().map(|make| make()).ok_or(libc::ENOSYS)
+    }
+    fn read_file(&mut self, _: &str) -> Result<Vec<u8>, i32> {
+        Err(libc::ENOENT)
+    }
+    fn getaddrinfo(&mut self, host: &[u8], _: i32) -> Result<Vec<SockAddr>, i32> {
+        if let Some(a) = crate::inet_pton::pton4(host) {
+            return Ok(vec![SockAddr::V4(a)]);
+        }
+        if let Some(addr) = crate::inet_pton::pton6(host) {
+            return Ok(vec![SockAddr::V6 { addr, scope_id: 0 }]);
+        }
+        self.names
+            .iter()
+            .find(|(n, _)| *n == host)
+            .map(|(_, a)| a.clone())
+            .ok_or(libc::EAI_NONAME)
+    }
+    fn stream_socket(&mut self, _: i32) -> Result<(), i32> {
+        Ok(())
+    }
+}

@@ -62,28 +62,7 @@ pub fn lookup(
 mod tests {
     use super::super::{Config, Event, inet_addr_local};
     use super::*;
-    use crate::sys::{Ifaddr, IoctlSocket, Sys};
-
-    /// getifaddrs() answers from a list (or fails with an errno).
-    struct Fake(Result<Vec<Ifaddr>, i32>);
-
-    impl Sys for Fake {
-        fn getifaddrs(&mut self) -> Result<Vec<Ifaddr>, i32> {
-            self.0.clone()
-        }
-        fn ioctl_socket(&mut self, _: i32) -> Result<Box<dyn IoctlSocket>, i32> {
-            Err(libc::ENOSYS)
-        }
-        fn read_file(&mut self, _: &str) -> Result<Vec<u8>, i32> {
-            Err(libc::ENOENT)
-        }
-        fn getaddrinfo(&mut self, _: &[u8], _: i32) -> Result<Vec<SockAddr>, i32> {
-            Err(libc::EAI_NONAME)
-        }
-        fn stream_socket(&mut self, _: i32) -> Result<(), i32> {
-            Ok(())
-        }
-    }
+    use crate::sys::{FakeSys, Ifaddr};
 
     const UP: u32 = libc::IFF_UP as u32;
     const M24: SockAddr = SockAddr::V4([255, 255, 255, 0]);
@@ -103,7 +82,10 @@ mod tests {
             masks,
             Config::named(b"getifaddrs").unwrap(),
             true,
-            &mut Fake(list),
+            &mut FakeSys {
+                ifaddrs: Some(list),
+                ..FakeSys::default()
+            },
         )
     }
 

@@ -119,7 +119,7 @@ mod tests {
     //! A simulated SIOCGLIFCONF kernel: records in the illumos layout.
     use super::super::{Config, Event, inet_addr_local};
     use super::*;
-    use crate::sys::{Ifaddr, IoctlSocket, Sys};
+    use crate::sys::{FakeSys, IoctlSocket};
 
     /// Kernel behaviour to simulate.
     #[derive(Clone, Copy)]
@@ -130,6 +130,7 @@ mod tests {
         Truncate,
     }
 
+    #[derive(Clone)]
     struct Kernel {
         records: Vec<(SockAddr, SockAddr)>,
         fit: Fit,
@@ -186,32 +187,6 @@ mod tests {
         }
     }
 
-    struct Sim(Option<Kernel>);
-
-    impl Sys for Sim {
-        fn getifaddrs(&mut self) -> Result<Vec<Ifaddr>, i32> {
-            Err(libc::ENOSYS)
-        }
-        fn ioctl_socket(&mut self, _af: i32) -> Result<Box<dyn IoctlSocket>, i32> {
-            let k = self.0.as_ref().unwrap();
-            Ok(Box::new(Kernel {
-                records: k.records.clone(),
-                fit: k.fit,
-                mask_errno: k.mask_errno,
-                calls: k.calls.clone(),
-            }))
-        }
-        fn read_file(&mut self, _: &str) -> Result<Vec<u8>, i32> {
-            Err(libc::ENOENT)
-        }
-        fn getaddrinfo(&mut self, _: &[u8], _: i32) -> Result<Vec<SockAddr>, i32> {
-            Err(libc::EAI_NONAME)
-        }
-        fn stream_socket(&mut self, _: i32) -> Result<(), i32> {
-            Ok(())
-        }
-    }
-
     fn v4(i: u32) -> SockAddr {
         SockAddr::V4((0x0a00_0000 | i).to_be_bytes())
     }
@@ -224,7 +199,11 @@ mod tests {
         SockAddr::V6 { addr, scope_id: 0 }
     }
 
-    fn kernel(n: u32, fit: Fit) -> (Sim, std::rc::Rc<std::cell::RefCell<Vec<usize>>>) {
+    fn kernel(
+        n: u32,
+        fit: Fit,
+        mask_errno: Option<i32>,
+    ) -> (FakeSys, std::rc::Rc<std::cell::RefCell<Vec<usize>>>) {
         let mask4 = SockAddr::V4([255, 255, 255, 0]);
         let mut mask6 = [0u8; 16];
         mask6[..8].fill(0xff);
@@ -240,18 +219,20 @@ mod tests {
             ));
         }
         let calls = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-        (
-            Sim(Some(Kernel {
-                records,
-                fit,
-                mask_errno: None,
-                calls: calls.clone(),
-            })),
-            calls,
-        )
+        let k = Kernel {
+            records,
+            fit,
+            mask_errno,
+            calls: calls.clone(),
+        };
+        let sim = FakeSys {
+            ioctl: Some(Box::new(move || Box::new(k.clone()))),
+            ..FakeSys::default()
+        };
+        (sim, calls)
     }
 
-    fn run(sim: &mut Sim, families: &[u32]) -> Vec<Event> {
+    fn run(sim: &mut FakeSys, families: &[u32]) -> Vec<Event> {
         inet_addr_local(
             families,
             true,
@@ -266,7 +247,7 @@ mod tests {
         for fit in [Fit::Einval, Fit::Truncate] {
             // 2 + 2*20 records of 376 bytes need 15792 bytes: the buffer
             // doubles 1024 -> 32768, where the answer fills less than half.
-            let (mut sim, calls) = kernel(20, fit);
+            let (mut sim, calls) = kernel(20, fit, None);
             let events = run(&mut sim, &[libc::AF_INET as u32, libc::AF_INET6 as u32]);
             let addrs: Vec<_> = events
                 .iter()
@@ -296,7 +277,7 @@ mod tests {
 
     #[test]
     fn skips_other_families_and_unspecified() {
-        let (mut sim, _) = kernel(1, Fit::Einval);
+        let (mut sim, _) = kernel(1, Fit::Einval, None);
         let events = run(&mut sim, &[libc::AF_INET as u32]);
         assert_eq!(
             events,
@@ -310,8 +291,7 @@ mod tests {
 
     #[test]
     fn netmask_failure_is_fatal_after_the_address() {
-        let (mut sim, _) = kernel(1, Fit::Einval);
-        sim.0.as_mut().unwrap().mask_errno = Some(libc::ENXIO);
+        let (mut sim, _) = kernel(1, Fit::Einval, Some(libc::ENXIO));
         assert_eq!(
             run(&mut sim, &[libc::AF_INET as u32]),
             vec![
