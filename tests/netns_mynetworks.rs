@@ -52,13 +52,8 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-/// argv[0] of both mynetworks programs (messages start with it).
-const POSTCONF: &str = "postconf";
 /// argv[0] of both own_inet_addr drivers.
 const OWN: &str = "own_inet_addr";
-
-const PROTOCOLS: [&str; 3] = ["all", "ipv4", "ipv6"];
-const STYLES: [&str; 3] = ["host", "subnet", "class"];
 
 // ---------------------------------------------------------------------------
 // The programs

@@ -44,9 +44,6 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 const VERSION: &str = "3.7.11";
-const POSTCONF: &str = "postconf";
-const PROTOCOLS: [&str; 3] = ["all", "ipv4", "ipv6"];
-const STYLES: [&str; 3] = ["host", "subnet", "class"];
 
 // ---------------------------------------------------------------------------
 // The trees

@@ -535,3 +535,11 @@ pub fn big() -> String {
     }
     b + "link set va up\nlink set vb up\n"
 }
+
+/// argv[0] of every mynetworks program (postconf and pfinet's twin): their
+/// messages start with it.
+pub const POSTCONF: &str = "postconf";
+/// The inet_protocols values the topology tests run.
+pub const PROTOCOLS: [&str; 3] = ["all", "ipv4", "ipv6"];
+/// The mynetworks_style values the topology tests run.
+pub const STYLES: [&str; 3] = ["host", "subnet", "class"];
