@@ -74,13 +74,10 @@ while [ $# -gt 0 ]; do
         *) echo "postfix-pfinet.sh: unknown argument: $1" >&2; exit 2 ;;
     esac
 done
-case "$version" in
-    3.7.11)  debver=3.7.11-0+deb12u1 ;;
-    3.10.13) debver=3.10.13-0+deb13u1 ;;
-    *) echo "postfix-pfinet.sh: unsupported version $version (3.7.11 or 3.10.13)" >&2; exit 2 ;;
-esac
-
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$script_dir/postfix-versions.sh"
+debver=$(postfix_debian_version "$version") || exit 2
+
 repo_root=$(cd "$script_dir/.." && pwd)
 patch_file=$repo_root/patches/postfix-pfinet.patch
 base=${PFINET_CACHE:-$repo_root/.cache/postfix}
