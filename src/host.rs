@@ -274,8 +274,6 @@ impl Param {
     }
 }
 
-/// Whether this library reports through Postfix's msg_*(3).
-pub const POSTFIX_BINDING: bool = cfg!(feature = "postfix");
 
 /// The C library's text for an errno, as Postfix's `%m` prints it.
 pub fn strerror(errno: i32) -> Vec<u8> {
