@@ -274,7 +274,6 @@ impl Param {
     }
 }
 
-
 /// The C library's text for an errno, as Postfix's `%m` prints it.
 pub fn strerror(errno: i32) -> Vec<u8> {
     let mut buf = [0 as libc::c_char; 256];
