@@ -304,11 +304,6 @@ pub mod abi {
         SockAddr::from_bytes(bytes, None)
     }
 
-    /// Postfix's SOCKADDR_TO_HOSTADDR() text (getnameinfo, cut at '%').
-    fn hostaddr(sa: &sockaddr_storage) -> Vec<u8> {
-        core_addr(sa).hostaddr().into_bytes()
-    }
-
     /// # Safety
     /// `list` points to an INET_ADDR_LIST.
     unsafe fn list_mut<'a>(list: *mut INET_ADDR_LIST, func: &str) -> &'a mut INET_ADDR_LIST {
@@ -363,11 +358,22 @@ pub mod abi {
         })
     }
 
+    /// inet_addr_list_append()'s log line (msg_verbose > 1).
+    fn log_append(sa: &SockAddr) {
+        if host::verbose() > 1 {
+            host::info(
+                &[
+                    b"inet_addr_list_append: ".as_slice(),
+                    sa.hostaddr().as_bytes(),
+                ]
+                .concat(),
+            );
+        }
+    }
+
     /// The body of inet_addr_list_append() once the address is copied.
     fn push(list: &mut INET_ADDR_LIST, entry: sockaddr_storage) {
-        if host::verbose() > 1 {
-            host::info(&[b"inet_addr_list_append: ".as_slice(), &hostaddr(&entry)].concat());
-        }
+        log_append(&core_addr(&entry));
         if list.used >= list.size {
             let new_size = list.size.saturating_mul(2).max(1);
             // SAFETY: addrs came from xmalloc/xrealloc in this module.
@@ -420,54 +426,24 @@ pub mod abi {
         }
     }
 
-    /// A list of pfinet's own making (Postfix's temporary lists), freed on
-    /// drop.
-    pub struct OwnedCList(Box<INET_ADDR_LIST>);
+    /// Postfix's temporary lists (inside own_inet_addr): the entries kept
+    /// as core addresses, with inet_addr_list_append()'s verbose logging.
+    #[derive(Default)]
+    pub struct TempList(Vec<SockAddr>);
 
-    impl OwnedCList {
-        pub fn new() -> OwnedCList {
-            let mut list = Box::new(INET_ADDR_LIST {
-                used: 0,
-                size: 0,
-                addrs: std::ptr::null_mut(),
-            });
-            // SAFETY: list is writable memory for an INET_ADDR_LIST.
-            unsafe { inet_addr_list_init(&mut *list) };
-            OwnedCList(list)
-        }
-
-        fn clist(&mut self) -> CList<'_> {
-            CList(&mut self.0)
-        }
-    }
-
-    impl Default for OwnedCList {
-        fn default() -> Self {
-            Self::new()
-        }
-    }
-
-    impl Drop for OwnedCList {
-        fn drop(&mut self) {
-            // SAFETY: initialised in new(), freed once.
-            unsafe { inet_addr_list_free(&mut *self.0) };
-        }
-    }
-
-    impl AddrList for OwnedCList {
+    impl AddrList for TempList {
         fn append(&mut self, sa: &SockAddr) {
-            append(&mut self.0, sa)
+            log_append(sa);
+            self.0.push(*sa);
         }
         fn len(&self) -> usize {
-            self.0.used.max(0) as usize
+            self.0.len()
         }
         fn get(&self, i: usize) -> SockAddr {
-            assert!(i < self.len());
-            // SAFETY: i < used entries of an initialised list.
-            core_addr(unsafe { &*self.0.addrs.add(i) })
+            self.0[i]
         }
         fn uniq(&mut self, diag: &mut dyn crate::diag::Diag) -> Result<(), crate::diag::Fatal> {
-            self.clist().uniq(diag)
+            self.0.uniq(diag)
         }
     }
 

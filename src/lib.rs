@@ -29,6 +29,8 @@ pub mod mask_addr;
 pub mod match_ops;
 pub mod mynetworks;
 pub mod name_mask;
+#[cfg(target_os = "linux")]
+pub mod netlink;
 pub mod own_inet_addr;
 pub mod sys;
 pub mod valid_hostaddr;

@@ -158,9 +158,11 @@ fn add_hosts(
 }
 
 /// Key for "same family and address" (SOCK_ADDR_EQ_ADDR).
-fn addr_key(sa: &SockAddr) -> (u16, Vec<u8>) {
+fn addr_key(sa: &SockAddr) -> (u16, [u8; 16]) {
     let k = sa.key();
-    (k.family, k.addr.to_vec())
+    let mut addr = [0; 16];
+    addr[..k.addr.len()].copy_from_slice(k.addr);
+    (k.family, addr)
 }
 
 /// own_inet_addr_init(): fill the (empty) lists from `interfaces`.
@@ -202,7 +204,7 @@ pub fn own_inet_addr_init(
         }
         // The first local interface with each address (Postfix scans the
         // local list from its start for every explicit address).
-        let mut first: HashMap<(u16, Vec<u8>), usize> = HashMap::with_capacity(local_addrs.len());
+        let mut first: HashMap<(u16, [u8; 16]), usize> = HashMap::with_capacity(local_addrs.len());
         for i in 0..local_addrs.len() {
             first.entry(addr_key(&local_addrs.get(i))).or_insert(i);
         }
@@ -243,7 +245,7 @@ pub mod abi {
     use crate::ffi;
     use crate::host::{self, Param};
     use crate::inet_addr_list::abi::{
-        CList, INET_ADDR_LIST, OwnedCList, core_addr, inet_addr_list_init,
+        CList, INET_ADDR_LIST, TempList, core_addr, inet_addr_list_init,
     };
     use crate::inet_proto::abi::inet_proto_info;
     use libc::{c_int, sockaddr};
@@ -267,7 +269,7 @@ pub mod abi {
     }
 
     fn new_list() -> Box<dyn AddrList> {
-        Box::new(OwnedCList::new())
+        Box::new(TempList::default())
     }
 
     /// Run `f` with a context for Postfix's globals and host binding.

@@ -13,7 +13,10 @@
 //! 2. pfinet's driver (c_tests/inet_addr_local.c, `-m METHOD`, and without
 //!    -m for the compiled-in getifaddrs) prints exactly what the stock
 //!    driver prints: stdout and stderr merged in order, and the exit code,
-//!    with the same argv[0].
+//!    with the same argv[0];
+//! 3. pfinet's rtnetlink reading of the interface tables (src/netlink.rs,
+//!    which its getifaddrs method uses) equals the C library's
+//!    getifaddrs(), entry for entry, for IPv4, IPv6 and both.
 //!
 //! Everything stays inside the namespaces: nothing is sent anywhere.
 
@@ -430,6 +433,7 @@ fn check_topology(topology: &str, batch: &str, protocols: &[Option<&str>], fixtu
     if let Err(why) = &d.pfinet {
         failures.push(format!("pfinet driver not built: {why}"));
     }
+    failures.extend(netlink_vs_libc(&ns));
     eprintln!(
         "topology {topology}: {} addresses, {stock_runs} stock runs checked against \
          the kernel, {pfinet_runs} pfinet runs against stock",
@@ -448,6 +452,50 @@ fn check_topology(topology: &str, batch: &str, protocols: &[Option<&str>], fixtu
         failures.len(),
         failures.join("\n\n")
     );
+}
+
+/// Step 3: pfinet::netlink::getifaddrs() against glibc's getifaddrs()
+/// (its entries of the same families, in order), inside the namespace.
+fn netlink_vs_libc(ns: &Netns) -> Vec<String> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                ns.enter_current_thread();
+                let libc = pfinet::sys::libc_getifaddrs();
+                let mut failures = Vec::new();
+                for families in [
+                    vec![libc::AF_INET],
+                    vec![libc::AF_INET6],
+                    vec![libc::AF_INET, libc::AF_INET6],
+                ] {
+                    let want = libc.clone().map(|all| {
+                        let mut kept = Vec::new();
+                        for &f in &families {
+                            kept.extend(
+                                all.iter()
+                                    .filter(|e| e.addr.is_some_and(|a| i32::from(a.family()) == f))
+                                    .cloned(),
+                            );
+                        }
+                        kept
+                    });
+                    let got = pfinet::netlink::getifaddrs(&families);
+                    if got != want {
+                        failures.push(format!(
+                            "netlink vs libc getifaddrs, families {families:?}: {} vs {} entries\n\
+                             first netlink: {:?}\nfirst libc: {:?}",
+                            got.as_ref().map_or(0, Vec::len),
+                            want.as_ref().map_or(0, Vec::len),
+                            got.as_ref().map(|v| v.iter().take(3).collect::<Vec<_>>()),
+                            want.as_ref().map(|v| v.iter().take(3).collect::<Vec<_>>()),
+                        ));
+                    }
+                }
+                failures
+            })
+            .join()
+            .expect("netlink comparison thread")
+    })
 }
 
 #[test]

@@ -197,8 +197,10 @@ pub fn inet_addr_local(
     ipv6: bool,
     sys: &mut dyn Sys,
 ) -> Vec<Event> {
-    // Postfix calls getifaddrs() once per family; one snapshot serves all
-    // families here (the kernel's address dump dominates the cost).
+    // Postfix calls getifaddrs() once per family; one snapshot of just
+    // the families asked for serves all of them here (the kernel's address
+    // dump dominates the cost).
+    let dumped: Vec<i32> = families.iter().map(|&f| f as i32).collect();
     let mut snapshot = None;
     let mut events = Vec::new();
     for &family in families {
@@ -216,7 +218,7 @@ pub fn inet_addr_local(
         let af = family as i32;
         match method {
             Method::Getifaddrs => {
-                let list = snapshot.get_or_insert_with(|| sys.getifaddrs());
+                let list = snapshot.get_or_insert_with(|| sys.getifaddrs(&dumped));
                 getifaddrs::lookup(af, masks, ipv6, list, &mut events)
             }
             Method::Siocglif => siocglif::lookup(af, masks, ipv6, sys, &mut events),
