@@ -157,11 +157,16 @@ pub enum Link {
     Shared,
 }
 
+/// Compile to a private file, then rename it to `out`: tests running in
+/// parallel may build the same program while another runs it.
 fn cc(args: &[String], out: &Path) {
+    static SERIAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = out.with_extension(format!("tmp-{}-{n}", std::process::id()));
     let o = Command::new("cc")
         .args(args)
         .arg("-o")
-        .arg(out)
+        .arg(&tmp)
         .output()
         .expect("run cc");
     assert!(
@@ -170,6 +175,7 @@ fn cc(args: &[String], out: &Path) {
         args.join(" "),
         String::from_utf8_lossy(&o.stderr)
     );
+    std::fs::rename(&tmp, out).expect("rename the built program into place");
 }
 
 const CFLAGS: [&str; 4] = ["-Wall", "-Wextra", "-Werror", "-g"];
