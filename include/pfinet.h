@@ -42,6 +42,11 @@ typedef struct VSTRING VSTRING;
 
 
 /**
+ * Entries are numbered below this (the error flag takes the top bit).
+ */
+#define MAX_ENTRIES (size_t)(ERROR_BIT - 1)
+
+/**
  * IPv4 bit of pfinet_inet_protocols()'s mask.
  */
 #define PFINET_PROTO_IPV4 1
@@ -144,15 +149,31 @@ typedef enum pfinet_status {
    */
   PFINET_ERR_INTERNAL = 5,
   /**
-   * The output buffer is too small (it holds as much as fits).
+   * The output buffer is too small (it holds as much as fits), or a
+   * list is too long to compile.
    */
   PFINET_ERR_SPACE = 6,
+  /**
+   * A match-list lookup reached a `type:table` pattern, which the caller
+   * looks up itself (pfinet_match_list_lookup()).
+   */
+  PFINET_DICTIONARY = 7,
 } pfinet_status;
 
 /**
  * A parsed CIDR pattern (opaque).
  */
 typedef struct pfinet_cidr pfinet_cidr;
+
+/**
+ * A compiled cidr table (opaque).
+ */
+typedef struct pfinet_cidr_table pfinet_cidr_table;
+
+/**
+ * A compiled match list (opaque).
+ */
+typedef struct pfinet_match_list pfinet_match_list;
 
 /**
  * Postfix's CIDR_MATCH: one parsed pattern, member of a linked list.
@@ -413,6 +434,107 @@ int pfinet_set_param(const char *name, const char *value);
  */
 void pfinet_set_msg_verbose(int level);
 #endif
+
+/**
+ * Compile `count` match-list patterns (each may start with `!`; IPv6 in
+ * `[...]` as Postfix requires). Dictionary patterns (`type:table`) are
+ * kept in their place for the caller (see pfinet_match_list_lookup()).
+ *
+ * # Safety
+ * `patterns` holds `count` C strings; `out` is writable.
+ */
+enum pfinet_status pfinet_match_list_new(const char *const *patterns,
+                                         size_t count,
+                                         struct pfinet_match_list **out);
+
+/**
+ * Look up address text `addr` from `*from` (0 for a new lookup). On
+ * PFINET_DICTIONARY, `*entry` is the `type:table` pattern and `*from`
+ * where to continue when it does not decide. See report() above for the
+ * other results. `entry` and `err` may be NULL.
+ *
+ * # Safety
+ * `list` came from pfinet_match_list_new(); `addr` is a C string; `from`
+ * is writable; `entry` null or writable; `err` null or writable for
+ * `err_len` bytes.
+ */
+enum pfinet_status pfinet_match_list_lookup(const struct pfinet_match_list *list,
+                                            const char *addr,
+                                            size_t *from,
+                                            size_t *entry,
+                                            char *err,
+                                            size_t err_len);
+
+/**
+ * pfinet_match_list_lookup() for a binary address: `family` AF_INET with
+ * 4 bytes at `addr`, or AF_INET6 with 16. Another family is
+ * PFINET_ERR_SYNTAX.
+ *
+ * # Safety
+ * As pfinet_match_list_lookup(); `addr` readable for the family's size.
+ */
+enum pfinet_status pfinet_match_list_lookup_binary(const struct pfinet_match_list *list,
+                                                   int family,
+                                                   const uint8_t *addr,
+                                                   size_t *from,
+                                                   size_t *entry,
+                                                   char *err,
+                                                   size_t err_len);
+
+/**
+ * Free a match list (NULL is fine).
+ *
+ * # Safety
+ * `list` came from pfinet_match_list_new() and is not used afterwards.
+ */
+void pfinet_match_list_free(struct pfinet_match_list *list);
+
+/**
+ * Compile `count` cidr-table rules. A bad rule is PFINET_ERR_SYNTAX with
+ * dict_cidr's reason in `err` and its index in `*bad` (may be NULL).
+ *
+ * # Safety
+ * `rules` holds `count` C strings; `out` is writable; `bad` null or
+ * writable; `err` null or writable for `err_len` bytes.
+ */
+enum pfinet_status pfinet_cidr_table_new(const char *const *rules,
+                                         size_t count,
+                                         struct pfinet_cidr_table **out,
+                                         size_t *bad,
+                                         char *err,
+                                         size_t err_len);
+
+/**
+ * The rule cidr_match_execute() stops at for address text `addr`:
+ * PFINET_OK with its index in `*entry` (may be NULL), or PFINET_NO_MATCH.
+ *
+ * # Safety
+ * `table` came from pfinet_cidr_table_new(); `addr` is a C string;
+ * `entry` null or writable.
+ */
+enum pfinet_status pfinet_cidr_table_lookup(const struct pfinet_cidr_table *table,
+                                            const char *addr,
+                                            size_t *entry);
+
+/**
+ * pfinet_cidr_table_lookup() for a binary address (AF_INET, 4 bytes, or
+ * AF_INET6, 16 bytes); another family is PFINET_ERR_SYNTAX.
+ *
+ * # Safety
+ * As pfinet_cidr_table_lookup(); `addr` readable for the family's size.
+ */
+enum pfinet_status pfinet_cidr_table_lookup_binary(const struct pfinet_cidr_table *table,
+                                                   int family,
+                                                   const uint8_t *addr,
+                                                   size_t *entry);
+
+/**
+ * Free a cidr table (NULL is fine).
+ *
+ * # Safety
+ * `table` came from pfinet_cidr_table_new() and is not used afterwards.
+ */
+void pfinet_cidr_table_free(struct pfinet_cidr_table *table);
 
 /**
  * Postfix: `VSTRING *cidr_match_parse(CIDR_MATCH *ip, char *pattern,

@@ -62,7 +62,8 @@ flock 9
 # driver.cflags / driver.libs for a finished tree, from what makedefs decided
 # for it (rewritten on every run: cheap, and right even if the cache moved).
 write_flags() {   # write_flags <tree>
-    local tree=$1 systype syslibs ccargs
+    local tree systype syslibs ccargs
+    tree=$(realpath "$1")   # the same text from any checkout sharing the cache
     systype=$(sed -n 's/^SYSTYPE[[:space:]]*=[[:space:]]*//p' "$tree/conf/makedefs.out" | head -n1)
     syslibs=$(sed -n 's/^SYSLIBS[[:space:]]*=[[:space:]]*//p' "$tree/conf/makedefs.out" | head -n1)
     ccargs=$(sed -n 's/^# CCARGS=//p' "$tree/conf/makedefs.out" | head -n1)

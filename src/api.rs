@@ -36,8 +36,12 @@ pub enum pfinet_status {
     PFINET_ERR_SYSTEM = 4,
     /// A bug in pfinet (a caught panic).
     PFINET_ERR_INTERNAL = 5,
-    /// The output buffer is too small (it holds as much as fits).
+    /// The output buffer is too small (it holds as much as fits), or a
+    /// list is too long to compile.
     PFINET_ERR_SPACE = 6,
+    /// A match-list lookup reached a `type:table` pattern, which the caller
+    /// looks up itself (pfinet_match_list_lookup()).
+    PFINET_DICTIONARY = 7,
 }
 
 use pfinet_status::*;
@@ -48,7 +52,7 @@ pub const PFINET_PROTO_IPV4: c_uint = 1;
 pub const PFINET_PROTO_IPV6: c_uint = 2;
 
 /// Copy `text` into the caller's buffer as a C string, cut to fit.
-fn put_text(buf: *mut c_char, len: size_t, text: &[u8]) {
+pub(crate) fn put_text(buf: *mut c_char, len: size_t, text: &[u8]) {
     if buf.is_null() || len == 0 {
         return;
     }

@@ -16,7 +16,9 @@
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod addr_index;
 pub mod api;
+pub mod api_index;
 pub mod cidr_match;
 pub mod diag;
 pub mod ffi;

@@ -1,0 +1,386 @@
+//! pfinet_match_list_*, pfinet_cidr_table_* - compiled lists for C programs
+//!
+//! The C face of [`crate::addr_index`]: build a match list (the address
+//! patterns of a Postfix match list such as mynetworks) or a cidr table
+//! (the rules of a `cidr:` table, without their values) once, then look up
+//! addresses, as text or binary, in time that does not grow with the list;
+//! the answer names the deciding entry. Objects are freed with their
+//! `_free` function, which accepts NULL. Errors come back as
+//! `pfinet_status`; nothing ends the process.
+
+use libc::{c_char, c_int, size_t};
+
+use crate::addr_index::{CidrRule, CidrTable, MatchList, Step};
+use crate::api::pfinet_status::{self, *};
+use crate::api::put_text;
+use crate::cidr_match::{Family, parse_str};
+use crate::ffi::{api_boundary, bytes};
+
+const IPV6: bool = cfg!(feature = "has_ipv6");
+
+/// A compiled match list (opaque).
+pub struct pfinet_match_list(MatchList);
+
+/// A compiled cidr table (opaque).
+pub struct pfinet_cidr_table(CidrTable);
+
+/// `count` C strings at `texts`.
+///
+/// # Safety
+/// `texts` points to `count` C strings (or is null when `count` is 0).
+unsafe fn strings<'a>(texts: *const *const c_char, count: size_t) -> Option<Vec<&'a [u8]>> {
+    if count == 0 {
+        return Some(Vec::new());
+    }
+    if texts.is_null() {
+        return None;
+    }
+    // SAFETY: the caller vouches for `count` pointers at `texts`.
+    let ptrs = unsafe { std::slice::from_raw_parts(texts, count) };
+    // SAFETY: each is a C string, per the caller.
+    ptrs.iter().map(|&p| unsafe { bytes(p) }).collect()
+}
+
+/// A binary address: AF_INET with 4 bytes or AF_INET6 with 16.
+///
+/// # Safety
+/// `addr` is null or readable for the family's size.
+unsafe fn binary(family: c_int, addr: *const u8) -> Option<(Family, [u8; 16])> {
+    let (family, n) = match family {
+        libc::AF_INET => (Family::V4, 4),
+        libc::AF_INET6 => (Family::V6, 16),
+        _ => return None,
+    };
+    if addr.is_null() {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    // SAFETY: the caller vouches for n readable bytes.
+    out[..n].copy_from_slice(unsafe { std::slice::from_raw_parts(addr, n) });
+    Some((family, out))
+}
+
+/// Hand a boxed object to C.
+///
+/// # Safety
+/// `out` is writable.
+unsafe fn give<T>(out: *mut *mut T, value: T) {
+    // SAFETY: the caller's contract.
+    unsafe { *out = Box::into_raw(Box::new(value)) };
+}
+
+/// Compile `count` match-list patterns (each may start with `!`; IPv6 in
+/// `[...]` as Postfix requires). Dictionary patterns (`type:table`) are
+/// kept in their place for the caller (see pfinet_match_list_lookup()).
+///
+/// # Safety
+/// `patterns` holds `count` C strings; `out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pfinet_match_list_new(
+    patterns: *const *const c_char,
+    count: size_t,
+    out: *mut *mut pfinet_match_list,
+) -> pfinet_status {
+    api_boundary(PFINET_ERR_INTERNAL, || {
+        // SAFETY: the caller's contract.
+        let Some(texts) = (unsafe { strings(patterns, count) }) else {
+            return PFINET_ERR_NULL;
+        };
+        if out.is_null() {
+            return PFINET_ERR_NULL;
+        }
+        match MatchList::new(&texts, IPV6) {
+            // SAFETY: out is writable (checked not null).
+            Some(list) => unsafe {
+                give(out, pfinet_match_list(list));
+                PFINET_OK
+            },
+            None => PFINET_ERR_SPACE,
+        }
+    })
+}
+
+/// Report a step: PFINET_OK when a pattern matches (the list says yes),
+/// PFINET_NO_MATCH when a negated pattern matches or none does (`*entry`
+/// = the pattern, or `(size_t)-1`), PFINET_ERR_SYNTAX for a malformed
+/// pattern a lookup reached (Postfix's text in `err`; the list answers no),
+/// PFINET_DICTIONARY for a `type:table` pattern the caller must look up.
+fn report(
+    step: Step,
+    from: *mut size_t,
+    entry: *mut size_t,
+    err: *mut c_char,
+    err_len: size_t,
+) -> pfinet_status {
+    let (at, status) = match step {
+        Step::Match { entry, negated } => (entry, if negated { PFINET_NO_MATCH } else { PFINET_OK }),
+        Step::Error { entry, text } => {
+            put_text(err, err_len, &text);
+            (entry, PFINET_ERR_SYNTAX)
+        }
+        Step::Dictionary { entry, next } => {
+            // SAFETY: from is writable (checked by the callers).
+            unsafe { *from = next };
+            (entry, PFINET_DICTIONARY)
+        }
+        Step::NoMatch => (usize::MAX, PFINET_NO_MATCH),
+    };
+    if !entry.is_null() {
+        // SAFETY: entry is writable when not null.
+        unsafe { *entry = at };
+    }
+    status
+}
+
+/// Look up address text `addr` from `*from` (0 for a new lookup). On
+/// PFINET_DICTIONARY, `*entry` is the `type:table` pattern and `*from`
+/// where to continue when it does not decide. See report() above for the
+/// other results. `entry` and `err` may be NULL.
+///
+/// # Safety
+/// `list` came from pfinet_match_list_new(); `addr` is a C string; `from`
+/// is writable; `entry` null or writable; `err` null or writable for
+/// `err_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pfinet_match_list_lookup(
+    list: *const pfinet_match_list,
+    addr: *const c_char,
+    from: *mut size_t,
+    entry: *mut size_t,
+    err: *mut c_char,
+    err_len: size_t,
+) -> pfinet_status {
+    api_boundary(PFINET_ERR_INTERNAL, || {
+        // SAFETY: the caller's contract.
+        let (Some(list), Some(addr)) = (unsafe { list.as_ref() }, unsafe { bytes(addr) }) else {
+            return PFINET_ERR_NULL;
+        };
+        if from.is_null() {
+            return PFINET_ERR_NULL;
+        }
+        // SAFETY: from is readable (checked not null).
+        let step = list.0.lookup(addr, unsafe { *from });
+        report(step, from, entry, err, err_len)
+    })
+}
+
+/// pfinet_match_list_lookup() for a binary address: `family` AF_INET with
+/// 4 bytes at `addr`, or AF_INET6 with 16. Another family is
+/// PFINET_ERR_SYNTAX.
+///
+/// # Safety
+/// As pfinet_match_list_lookup(); `addr` readable for the family's size.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pfinet_match_list_lookup_binary(
+    list: *const pfinet_match_list,
+    family: c_int,
+    addr: *const u8,
+    from: *mut size_t,
+    entry: *mut size_t,
+    err: *mut c_char,
+    err_len: size_t,
+) -> pfinet_status {
+    api_boundary(PFINET_ERR_INTERNAL, || {
+        // SAFETY: the caller's contract.
+        let Some(list) = (unsafe { list.as_ref() }) else {
+            return PFINET_ERR_NULL;
+        };
+        if from.is_null() || addr.is_null() {
+            return PFINET_ERR_NULL;
+        }
+        // SAFETY: addr is readable for the family's size.
+        let Some((family, bytes)) = (unsafe { binary(family, addr) }) else {
+            return PFINET_ERR_SYNTAX;
+        };
+        // SAFETY: from is readable (checked not null).
+        let step = list.0.lookup_bytes(family, &bytes, unsafe { *from });
+        report(step, from, entry, err, err_len)
+    })
+}
+
+/// Free a match list (NULL is fine).
+///
+/// # Safety
+/// `list` came from pfinet_match_list_new() and is not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pfinet_match_list_free(list: *mut pfinet_match_list) {
+    api_boundary((), || {
+        if !list.is_null() {
+            // SAFETY: it came from Box::into_raw in pfinet_match_list_new().
+            drop(unsafe { Box::from_raw(list) });
+        }
+    })
+}
+
+/// dict_cidr: the '!' operators and white space before a pattern; whether
+/// the pattern matches positively, and the rest.
+fn negations(t: &[u8]) -> (bool, &[u8]) {
+    let skip = t
+        .iter()
+        .take_while(|c| **c == b'!' || c.is_ascii_whitespace())
+        .count();
+    let bangs = t[..skip].iter().filter(|c| **c == b'!').count();
+    (bangs % 2 == 0, &t[skip..])
+}
+
+/// One rule of a cidr table as dict_cidr reads it (without its value):
+/// `[!]PATTERN`, `IF [!]PATTERN` or `ENDIF` (case-insensitive keywords).
+fn cidr_rule(text: &[u8], nesting: usize) -> Result<CidrRule, Vec<u8>> {
+    let keyword = |word: &[u8]| {
+        text.len() >= word.len()
+            && text[..word.len()].eq_ignore_ascii_case(word)
+            && !text.get(word.len()).is_some_and(u8::is_ascii_alphanumeric)
+    };
+    let pattern = |t: &[u8]| -> Result<_, Vec<u8>> {
+        if t.is_empty() {
+            return Err(b"no address pattern".to_vec());
+        }
+        parse_str(t, IPV6)
+    };
+    if keyword(b"IF") {
+        let (matches, rest) = negations(&text[2..]);
+        Ok(CidrRule::If(pattern(rest.trim_ascii_end())?, matches))
+    } else if keyword(b"ENDIF") {
+        if !text[5..].trim_ascii().is_empty() {
+            Err(b"garbage after ENDIF".to_vec())
+        } else if nesting == 0 {
+            Err(b"ENDIF without IF".to_vec())
+        } else {
+            Ok(CidrRule::Endif)
+        }
+    } else {
+        let (matches, rest) = negations(text);
+        let end = rest
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .unwrap_or(rest.len());
+        Ok(CidrRule::Match(pattern(&rest[..end])?, matches))
+    }
+}
+
+/// Compile `count` cidr-table rules. A bad rule is PFINET_ERR_SYNTAX with
+/// dict_cidr's reason in `err` and its index in `*bad` (may be NULL).
+///
+/// # Safety
+/// `rules` holds `count` C strings; `out` is writable; `bad` null or
+/// writable; `err` null or writable for `err_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pfinet_cidr_table_new(
+    rules: *const *const c_char,
+    count: size_t,
+    out: *mut *mut pfinet_cidr_table,
+    bad: *mut size_t,
+    err: *mut c_char,
+    err_len: size_t,
+) -> pfinet_status {
+    api_boundary(PFINET_ERR_INTERNAL, || {
+        // SAFETY: the caller's contract.
+        let Some(texts) = (unsafe { strings(rules, count) }) else {
+            return PFINET_ERR_NULL;
+        };
+        if out.is_null() {
+            return PFINET_ERR_NULL;
+        }
+        let mut parsed = Vec::with_capacity(texts.len());
+        let mut nesting = 0usize;
+        for (i, text) in texts.iter().enumerate() {
+            match cidr_rule(text.trim_ascii_start(), nesting) {
+                Ok(rule) => {
+                    match rule {
+                        CidrRule::If(..) => nesting += 1,
+                        CidrRule::Endif => nesting -= 1,
+                        CidrRule::Match(..) => {}
+                    }
+                    parsed.push(rule);
+                }
+                Err(text) => {
+                    put_text(err, err_len, &text);
+                    if !bad.is_null() {
+                        // SAFETY: bad is writable when not null.
+                        unsafe { *bad = i };
+                    }
+                    return PFINET_ERR_SYNTAX;
+                }
+            }
+        }
+        match CidrTable::new(&parsed, IPV6) {
+            // SAFETY: out is writable (checked not null).
+            Some(table) => unsafe {
+                give(out, pfinet_cidr_table(table));
+                PFINET_OK
+            },
+            None => PFINET_ERR_SPACE,
+        }
+    })
+}
+
+fn found(hit: Option<usize>, entry: *mut size_t) -> pfinet_status {
+    if !entry.is_null() {
+        // SAFETY: entry is writable when not null.
+        unsafe { *entry = hit.unwrap_or(usize::MAX) };
+    }
+    if hit.is_some() { PFINET_OK } else { PFINET_NO_MATCH }
+}
+
+/// The rule cidr_match_execute() stops at for address text `addr`:
+/// PFINET_OK with its index in `*entry` (may be NULL), or PFINET_NO_MATCH.
+///
+/// # Safety
+/// `table` came from pfinet_cidr_table_new(); `addr` is a C string;
+/// `entry` null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pfinet_cidr_table_lookup(
+    table: *const pfinet_cidr_table,
+    addr: *const c_char,
+    entry: *mut size_t,
+) -> pfinet_status {
+    api_boundary(PFINET_ERR_INTERNAL, || {
+        // SAFETY: the caller's contract.
+        let (Some(table), Some(addr)) = (unsafe { table.as_ref() }, unsafe { bytes(addr) }) else {
+            return PFINET_ERR_NULL;
+        };
+        found(table.0.lookup(addr), entry)
+    })
+}
+
+/// pfinet_cidr_table_lookup() for a binary address (AF_INET, 4 bytes, or
+/// AF_INET6, 16 bytes); another family is PFINET_ERR_SYNTAX.
+///
+/// # Safety
+/// As pfinet_cidr_table_lookup(); `addr` readable for the family's size.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pfinet_cidr_table_lookup_binary(
+    table: *const pfinet_cidr_table,
+    family: c_int,
+    addr: *const u8,
+    entry: *mut size_t,
+) -> pfinet_status {
+    api_boundary(PFINET_ERR_INTERNAL, || {
+        // SAFETY: the caller's contract.
+        let Some(table) = (unsafe { table.as_ref() }) else {
+            return PFINET_ERR_NULL;
+        };
+        if addr.is_null() {
+            return PFINET_ERR_NULL;
+        }
+        // SAFETY: addr is readable for the family's size.
+        let Some((family, bytes)) = (unsafe { binary(family, addr) }) else {
+            return PFINET_ERR_SYNTAX;
+        };
+        found(table.0.lookup_bytes(family, &bytes), entry)
+    })
+}
+
+/// Free a cidr table (NULL is fine).
+///
+/// # Safety
+/// `table` came from pfinet_cidr_table_new() and is not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pfinet_cidr_table_free(table: *mut pfinet_cidr_table) {
+    api_boundary((), || {
+        if !table.is_null() {
+            // SAFETY: it came from Box::into_raw in pfinet_cidr_table_new().
+            drop(unsafe { Box::from_raw(table) });
+        }
+    })
+}
