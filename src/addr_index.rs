@@ -36,7 +36,9 @@
 use std::collections::BTreeMap;
 
 use crate::cidr_match::{CidrPattern, Family, parse_str};
-use crate::inet_pton::{ntop4, ntop6, pton4, pton6};
+#[cfg(test)]
+use crate::inet_pton::{ntop4, ntop6};
+use crate::inet_pton::{ntop4_text, ntop6_text, pton4, pton6};
 use crate::match_ops::{is_dictionary, match_hostaddr};
 
 /// An address as a number: IPv4 in the low 32 bits.
@@ -125,23 +127,68 @@ fn subtract(set: &Set, (lo, hi): (Key, Key)) -> Set {
 
 /// One family's address space, partitioned: range `i` runs from
 /// `starts[i]` up to the next start, and is decided by `hits[i]`.
+/// `buckets` cut the keys between the first and last inner start into
+/// equal slices of 2^`shift` keys: `buckets[b]` is the range holding
+/// the first key of slice `b`, so a lookup searches one or two ranges.
 #[derive(Debug, Clone)]
 pub struct Table {
     starts: Vec<Key>,
     hits: Vec<u32>,
+    base: Key,
+    shift: u32,
+    buckets: Vec<u32>,
 }
 
 impl Table {
+    fn new(starts: Vec<Key>, hits: Vec<u32>) -> Table {
+        let mut t = Table {
+            base: starts.get(1).copied().unwrap_or(0),
+            starts,
+            hits,
+            shift: 0,
+            buckets: Vec::new(),
+        };
+        if t.starts.len() > 2 {
+            let span = t.starts[t.starts.len() - 1] - t.base;
+            let want = t.starts.len().next_power_of_two().min(1 << 22) as u32;
+            t.shift = (Key::BITS - span.leading_zeros()).saturating_sub(want.trailing_zeros());
+            let count = (span >> t.shift) as usize + 2;
+            t.buckets = (0..count)
+                .map(|b| {
+                    let first = (b as Key)
+                        .checked_mul(1 << t.shift)
+                        .and_then(|off| t.base.checked_add(off))
+                        .unwrap_or(Key::MAX);
+                    (t.starts.partition_point(|&s| s <= first) - 1) as u32
+                })
+                .collect();
+        }
+        t
+    }
+
     /// The entry that decides for `k`, if any.
     pub fn lookup(&self, k: Key) -> Option<Hit> {
-        let i = self.starts.partition_point(|&s| s <= k);
-        decode(self.hits[i - 1])
+        let i = if k < self.base || self.buckets.is_empty() {
+            self.starts.partition_point(|&s| s <= k) - 1
+        } else {
+            let b = (k - self.base) >> self.shift;
+            if b + 1 < self.buckets.len() as Key {
+                let (lo, hi) = (self.buckets[b as usize], self.buckets[b as usize + 1]);
+                let (lo, hi) = (lo as usize, hi as usize);
+                lo + self.starts[lo..=hi].partition_point(|&s| s <= k) - 1
+            } else {
+                // Past the last slice: beyond the last start.
+                self.starts.len() - 1
+            }
+        };
+        decode(self.hits[i])
     }
 
     /// Bytes of memory the table holds.
     pub fn bytes(&self) -> usize {
         self.starts.capacity() * std::mem::size_of::<Key>()
             + self.hits.capacity() * std::mem::size_of::<u32>()
+            + self.buckets.capacity() * std::mem::size_of::<u32>()
     }
 }
 
@@ -161,13 +208,13 @@ impl Painter {
         let (mut merged_lo, mut merged_hi) = (lo, hi);
         // The next address that may be unpainted (None: past the end).
         let mut next = Some(lo);
-        if let Some((&s, &e)) = self.covered.range(..lo).next_back() {
-            if e.checked_add(1).is_some_and(|after| after >= lo) || e == Key::MAX {
-                next = if e >= lo { e.checked_add(1) } else { next };
-                merged_lo = s;
-                merged_hi = merged_hi.max(e);
-                self.covered.remove(&s);
-            }
+        if let Some((&s, &e)) = self.covered.range(..lo).next_back()
+            && e.saturating_add(1) >= lo
+        {
+            next = if e >= lo { e.checked_add(1) } else { next };
+            merged_lo = s;
+            merged_hi = merged_hi.max(e);
+            self.covered.remove(&s);
         }
         let upper = hi.saturating_add(1);
         let following: Vec<(Key, Key)> = self
@@ -201,14 +248,12 @@ impl Painter {
     /// neighbours merged.
     fn finish(mut self) -> Table {
         self.pieces.sort_unstable_by_key(|p| p.0);
-        let mut t = Table {
-            starts: Vec::with_capacity(2 * self.pieces.len() + 1),
-            hits: Vec::with_capacity(2 * self.pieces.len() + 1),
-        };
+        let mut starts = Vec::with_capacity(2 * self.pieces.len() + 1);
+        let mut hits: Vec<u32> = Vec::with_capacity(2 * self.pieces.len() + 1);
         let mut push = |start: Key, code: u32| {
-            if t.hits.last() != Some(&code) {
-                t.starts.push(start);
-                t.hits.push(code);
+            if hits.last() != Some(&code) {
+                starts.push(start);
+                hits.push(code);
             }
         };
         let mut next = Some(0);
@@ -222,9 +267,9 @@ impl Painter {
         if let Some(n) = next {
             push(n, NO_HIT);
         }
-        t.starts.shrink_to_fit();
-        t.hits.shrink_to_fit();
-        t
+        starts.shrink_to_fit();
+        hits.shrink_to_fit();
+        Table::new(starts, hits)
     }
 }
 
@@ -233,20 +278,39 @@ fn canonical(addr: &[u8]) -> Option<(Family, [u8; 16])> {
     let mut bytes = [0u8; 16];
     if addr.contains(&b':') {
         bytes = pton6(addr)?;
-        (ntop6(&bytes).as_bytes() == addr).then_some((Family::V6, bytes))
+        (ntop6_text(&bytes).as_bytes() == addr).then_some((Family::V6, bytes))
     } else {
         bytes[..4].copy_from_slice(&pton4(addr)?);
         let four = [bytes[0], bytes[1], bytes[2], bytes[3]];
-        (ntop4(&four).as_bytes() == addr).then_some((Family::V4, bytes))
+        (ntop4_text(&four).as_bytes() == addr).then_some((Family::V4, bytes))
     }
 }
 
-/// One pattern of a match list, as it stands in the list.
-#[derive(Debug, Clone)]
-struct Pattern {
-    /// The text after the '!' operators.
+/// A match list's pattern texts (after their '!' operators) in one
+/// buffer, and which patterns are negated.
+#[derive(Debug, Clone, Default)]
+struct Patterns {
     text: Vec<u8>,
-    negated: bool,
+    ends: Vec<u32>,
+    negated: Vec<bool>,
+}
+
+impl Patterns {
+    fn push(&mut self, pattern: &[u8]) {
+        let bangs = pattern.iter().take_while(|&&c| c == b'!').count();
+        self.text.extend_from_slice(&pattern[bangs..]);
+        self.ends.push(self.text.len() as u32);
+        self.negated.push(bangs % 2 == 1);
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn text(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
 }
 
 /// A stretch of the list: address patterns compiled together, or one
@@ -279,7 +343,7 @@ pub enum Step {
 /// A match list's patterns, compiled (see the module documentation).
 #[derive(Debug, Clone)]
 pub struct MatchList {
-    patterns: Vec<Pattern>,
+    patterns: Patterns,
     segments: Vec<Segment>,
     ipv6: bool,
 }
@@ -292,21 +356,19 @@ impl MatchList {
         if patterns.len() > MAX_ENTRIES {
             return None;
         }
-        let patterns: Vec<Pattern> = patterns
-            .iter()
-            .map(|p| {
-                let p = p.as_ref();
-                let bangs = p.iter().take_while(|&&c| c == b'!').count();
-                Pattern {
-                    text: p[bangs..].to_vec(),
-                    negated: bangs % 2 == 1,
-                }
-            })
-            .collect();
+        let total: usize = patterns.iter().map(|p| p.as_ref().len()).sum();
+        if total > u32::MAX as usize {
+            return None;
+        }
+        let mut list = Patterns::default();
+        for p in patterns {
+            list.push(p.as_ref());
+        }
+        let patterns = list;
         let mut segments = Vec::new();
         let mut first = 0;
         for i in 0..=patterns.len() {
-            let dict = i < patterns.len() && is_dictionary(&patterns[i].text);
+            let dict = i < patterns.len() && is_dictionary(patterns.text(i));
             if i == patterns.len() || dict {
                 if first < i {
                     segments.push(compile_run(&patterns, first, i, ipv6));
@@ -331,12 +393,12 @@ impl MatchList {
 
     /// Whether the list has no patterns.
     pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
+        self.patterns.len() == 0
     }
 
     /// Pattern `i`'s text (after its '!' operators) and negation.
     pub fn pattern(&self, i: usize) -> (&[u8], bool) {
-        (&self.patterns[i].text, self.patterns[i].negated)
+        (self.patterns.text(i), self.patterns.negated[i])
     }
 
     /// What decides for address text `addr`, from segment `from` on (0 for
@@ -382,21 +444,23 @@ impl MatchList {
 
     /// Stock Postfix's walk over patterns `first..end`.
     fn walk(&self, addr: &[u8], first: usize, end: usize) -> Option<Hit> {
-        (first..end).find_map(|i| match match_hostaddr(addr, &self.patterns[i].text, self.ipv6) {
-            Ok(true) => Some(Hit::Match(i as u32)),
-            Ok(false) => None,
-            Err(_) => Some(Hit::Error(i as u32)),
-        })
+        (first..end).find_map(
+            |i| match match_hostaddr(addr, self.patterns.text(i), self.ipv6) {
+                Ok(true) => Some(Hit::Match(i as u32)),
+                Ok(false) => None,
+                Err(_) => Some(Hit::Error(i as u32)),
+            },
+        )
     }
 
     fn step(&self, hit: Hit) -> Step {
         match hit {
             Hit::Match(i) => Step::Match {
                 entry: i as usize,
-                negated: self.patterns[i as usize].negated,
+                negated: self.patterns.negated[i as usize],
             },
             Hit::Error(i) => {
-                let text = &self.patterns[i as usize].text;
+                let text = self.patterns.text(i as usize);
                 Step::Error {
                     entry: i as usize,
                     text: parse_str(text, self.ipv6).err().unwrap_or_default(),
@@ -426,11 +490,11 @@ fn paint_pattern(painter: &mut Painter, i: u32, pattern: &[u8], family: Family, 
         [b'[', inner @ .., b']'] => inner,
         _ => pattern,
     };
-    if let Some((f, bytes)) = canonical(inner) {
-        if f == family {
-            let k = key(family, &bytes);
-            painter.paint(k, k, Hit::Match(i));
-        }
+    if let Some((f, bytes)) = canonical(inner)
+        && f == family
+    {
+        let k = key(family, &bytes);
+        painter.paint(k, k, Hit::Match(i));
     }
     // 2. The light-weight tests, for any address of this family.
     let has_colon = pattern.contains(&b':');
@@ -456,12 +520,12 @@ fn paint_pattern(painter: &mut Painter, i: u32, pattern: &[u8], family: Family, 
     }
 }
 
-fn compile_run(patterns: &[Pattern], first: usize, end: usize, ipv6: bool) -> Segment {
+fn compile_run(patterns: &Patterns, first: usize, end: usize, ipv6: bool) -> Segment {
     let table = |family: Family| {
         let mut painter = Painter::default();
         if family == Family::V4 || ipv6 {
-            for (i, p) in patterns.iter().enumerate().take(end).skip(first) {
-                paint_pattern(&mut painter, i as u32, &p.text, family, ipv6);
+            for i in first..end {
+                paint_pattern(&mut painter, i as u32, patterns.text(i), family, ipv6);
             }
         }
         painter.finish()
@@ -624,7 +688,9 @@ mod tests {
         p.paint(5, 10, Hit::Error(2));
         p.paint(26, 26, Hit::Match(3));
         let t = p.finish();
-        let got: Vec<_> = [4, 5, 9, 10, 20, 21, 25, 26, 27].map(|k| t.lookup(k)).to_vec();
+        let got: Vec<_> = [4, 5, 9, 10, 20, 21, 25, 26, 27]
+            .map(|k| t.lookup(k))
+            .to_vec();
         assert_eq!(
             got,
             [
@@ -668,7 +734,11 @@ mod tests {
             "2001:DB8::1",
             "0192.0.2.1",
         ] {
-            assert_eq!(list.lookup(addr.as_bytes(), 0), walk(&patterns, addr), "{addr}");
+            assert_eq!(
+                list.lookup(addr.as_bytes(), 0),
+                walk(&patterns, addr),
+                "{addr}"
+            );
         }
     }
 
@@ -765,10 +835,22 @@ mod tests {
         .collect();
         let table = CidrTable::new(&rules, true).unwrap();
         for addr in [
-            "10.1.2.3", "10.2.3.4", "10.3.0.1", "10.4.0.1", "11.0.0.1", "2001:db8:1::5",
-            "2001:db8:2::5", "::1", "::2", "bogus",
+            "10.1.2.3",
+            "10.2.3.4",
+            "10.3.0.1",
+            "10.4.0.1",
+            "11.0.0.1",
+            "2001:db8:1::5",
+            "2001:db8:2::5",
+            "::1",
+            "::2",
+            "bogus",
         ] {
-            assert_eq!(table.lookup(addr.as_bytes()), execute(&rules, addr), "{addr}");
+            assert_eq!(
+                table.lookup(addr.as_bytes()),
+                execute(&rules, addr),
+                "{addr}"
+            );
         }
     }
 
@@ -836,7 +918,8 @@ mod tests {
             (1, _) => format!("[{}]", text(&b, v6)),
             (2, false) => format!("0{}", text(&b, v6)),
             (2, true) => text(&b, v6).to_uppercase(),
-            (3, _) => ["junk", "1.2.3.4/x", "[1.2.3.4", "[::1]/64x", "hash:/x"][r.below(5) as usize]
+            (3, _) => ["junk", "1.2.3.4/x", "[1.2.3.4", "[::1]/64x", "hash:/x"]
+                [r.below(5) as usize]
                 .to_string(),
             (4, true) => format!("[{net}/{len}]"),
             (_, true) => format!("[{net}]/{len}"),
@@ -866,6 +949,38 @@ mod tests {
             match list.lookup(addr.as_bytes(), from) {
                 Step::Dictionary { next, .. } => from = next,
                 step => return step,
+            }
+        }
+    }
+
+    #[test]
+    fn bucketed_lookup_equals_binary_search() {
+        let mut r = Rng(0xdead_beef_1234_5678);
+        for round in 0..200 {
+            let n = 1 + r.below(300) as usize;
+            let wide = round % 2 == 0;
+            let mut starts: Vec<Key> = (0..n)
+                .map(|_| {
+                    let k = (Key::from(r.next()) << 64) | Key::from(r.next());
+                    if wide { k } else { k >> 100 }
+                })
+                .collect();
+            starts.push(0);
+            starts.sort_unstable();
+            starts.dedup();
+            let hits: Vec<u32> = (0..starts.len() as u32).collect();
+            let t = Table::new(starts.clone(), hits);
+            let mut probes: Vec<Key> = vec![0, 1, Key::MAX, Key::MAX - 1];
+            for &s in &starts {
+                probes.extend([s, s.wrapping_sub(1), s.wrapping_add(1)]);
+            }
+            for _ in 0..200 {
+                let k = (Key::from(r.next()) << 64) | Key::from(r.next());
+                probes.push(if wide { k } else { k >> 100 });
+            }
+            for k in probes {
+                let want = starts.partition_point(|&s| s <= k) as u32 - 1;
+                assert_eq!(t.lookup(k), Some(Hit::Match(want)), "key {k:#x}");
             }
         }
     }
@@ -931,7 +1046,11 @@ mod tests {
             for _ in 0..60 {
                 let v6 = r.below(4) == 0;
                 let addr = text(&address(&mut r, v6), v6);
-                assert_eq!(table.lookup(addr.as_bytes()), execute(&rules, &addr), "{addr} in {rules:?}");
+                assert_eq!(
+                    table.lookup(addr.as_bytes()),
+                    execute(&rules, &addr),
+                    "{addr} in {rules:?}"
+                );
             }
         }
     }

@@ -113,7 +113,9 @@ fn report(
     err_len: size_t,
 ) -> pfinet_status {
     let (at, status) = match step {
-        Step::Match { entry, negated } => (entry, if negated { PFINET_NO_MATCH } else { PFINET_OK }),
+        Step::Match { entry, negated } => {
+            (entry, if negated { PFINET_NO_MATCH } else { PFINET_OK })
+        }
         Step::Error { entry, text } => {
             put_text(err, err_len, &text);
             (entry, PFINET_ERR_SYNTAX)
@@ -319,7 +321,11 @@ fn found(hit: Option<usize>, entry: *mut size_t) -> pfinet_status {
         // SAFETY: entry is writable when not null.
         unsafe { *entry = hit.unwrap_or(usize::MAX) };
     }
-    if hit.is_some() { PFINET_OK } else { PFINET_NO_MATCH }
+    if hit.is_some() {
+        PFINET_OK
+    } else {
+        PFINET_NO_MATCH
+    }
 }
 
 /// The rule cidr_match_execute() stops at for address text `addr`:

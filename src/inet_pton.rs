@@ -221,19 +221,88 @@ pub fn postfix_noipv6_pton4(src: &[u8]) -> Option<[u8; 4]> {
     }
 }
 
-/// inet_ntop(AF_INET, src).
+/// An address text of at most 46 bytes (INET6_ADDRSTRLEN), made without
+/// allocating.
+#[derive(Clone, Copy)]
+pub struct AddrText {
+    buf: [u8; 46],
+    len: usize,
+}
+
+impl AddrText {
+    fn new() -> AddrText {
+        AddrText {
+            buf: [0; 46],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, b: u8) {
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+
+    fn push_dec(&mut self, v: u8) {
+        if v >= 100 {
+            self.push(b'0' + v / 100);
+        }
+        if v >= 10 {
+            self.push(b'0' + v / 10 % 10);
+        }
+        self.push(b'0' + v % 10);
+    }
+
+    fn push_hex(&mut self, w: u16) {
+        let mut started = false;
+        for shift in [12, 8, 4, 0] {
+            let d = ((w >> shift) & 0xf) as u8;
+            if d != 0 || started || shift == 0 {
+                self.push(b"0123456789abcdef"[usize::from(d)]);
+                started = true;
+            }
+        }
+    }
+
+    /// The text.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl std::fmt::Display for AddrText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The text is ASCII by construction.
+        f.write_str(std::str::from_utf8(self.as_bytes()).unwrap_or_default())
+    }
+}
+
+/// inet_ntop(AF_INET, src): dotted decimal.
 pub fn ntop4(src: &[u8; 4]) -> String {
-    format!("{}.{}.{}.{}", src[0], src[1], src[2], src[3])
+    ntop4_text(src).to_string()
+}
+
+/// [`ntop4`] without allocating.
+pub fn ntop4_text(src: &[u8; 4]) -> AddrText {
+    let mut t = AddrText::new();
+    for (i, &b) in src.iter().enumerate() {
+        if i != 0 {
+            t.push(b'.');
+        }
+        t.push_dec(b);
+    }
+    t
 }
 
 /// inet_ntop(AF_INET6, src): the longest run (of at least two) of zero
 /// words becomes `::` (the first such run on a tie); `::a.b.c.d` and
 /// `::ffff:a.b.c.d` print the last 32 bits as a dotted quad.
 pub fn ntop6(src: &[u8; 16]) -> String {
-    let words: Vec<u32> = src
-        .chunks(2)
-        .map(|w| (u32::from(w[0]) << 8) | u32::from(w[1]))
-        .collect();
+    ntop6_text(src).to_string()
+}
+
+/// [`ntop6`] without allocating.
+pub fn ntop6_text(src: &[u8; 16]) -> AddrText {
+    let words: [u16; 8] = std::array::from_fn(|i| u16::from_be_bytes([src[2 * i], src[2 * i + 1]]));
     let (mut best_base, mut best_len) = (None::<usize>, 0usize);
     let mut cur: Option<(usize, usize)> = None;
     for (i, &w) in words.iter().enumerate() {
@@ -256,7 +325,7 @@ pub fn ntop6(src: &[u8; 16]) -> String {
     if best_len < 2 {
         best_base = None;
     }
-    let mut out = String::with_capacity(46);
+    let mut out = AddrText::new();
     let mut i = 0;
     while i < 8 {
         if let Some(b) = best_base
@@ -264,26 +333,29 @@ pub fn ntop6(src: &[u8; 16]) -> String {
             && i < b + best_len
         {
             if i == b {
-                out.push(':');
+                out.push(b':');
             }
             i += 1;
             continue;
         }
         if i != 0 {
-            out.push(':');
+            out.push(b':');
         }
         if i == 6
             && best_base == Some(0)
             && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))
         {
-            out.push_str(&ntop4(&[src[12], src[13], src[14], src[15]]));
+            let four = ntop4_text(&[src[12], src[13], src[14], src[15]]);
+            for &b in four.as_bytes() {
+                out.push(b);
+            }
             return out;
         }
-        out.push_str(&format!("{:x}", words[i]));
+        out.push_hex(words[i]);
         i += 1;
     }
     if best_base.is_some_and(|b| b + best_len == 8) {
-        out.push(':');
+        out.push(b':');
     }
     out
 }
