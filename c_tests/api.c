@@ -7,6 +7,7 @@
 #include <pfinet.h>
 
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 
 static int passed;
@@ -120,6 +121,60 @@ static void test_mynetworks(void)
 			    warn, sizeof(warn), err, sizeof(err)) == PFINET_ERR_NULL);
 }
 
+static void test_compiled(void)
+{
+    static const char *const patterns[] = {
+	"192.0.2.1", "!198.51.100.0/24", "198.51.0.0/16", "hash:/etc/x",
+	"10.0.0.0/33", "[2001:db8::]/32",
+    };
+    static const char *const rules[] = {
+	"if 10.0.0.0/8", "!10.1.0.0/16", "endif", "0.0.0.0/0",
+    };
+    static const unsigned char v6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+    static const unsigned char v4[4] = {10, 1, 2, 3};
+    pfinet_match_list *list = 0;
+    pfinet_cidr_table *table = 0;
+    size_t  from, entry, bad = 0;
+    char    err[256];
+
+    CHECK(pfinet_match_list_new(patterns, 6, &list) == PFINET_OK);
+    from = 0;
+    CHECK(pfinet_match_list_lookup(list, "192.0.2.1", &from, &entry, err, sizeof(err)) == PFINET_OK);
+    CHECK(entry == 0);
+    /* A negated pattern decides: the list says no, and names it. */
+    from = 0;
+    CHECK(pfinet_match_list_lookup(list, "198.51.100.7", &from, &entry, err, sizeof(err)) == PFINET_NO_MATCH);
+    CHECK(entry == 1);
+    from = 0;
+    CHECK(pfinet_match_list_lookup(list, "198.51.7.7", &from, &entry, err, sizeof(err)) == PFINET_OK);
+    CHECK(entry == 2);
+    /* The table pattern is the caller's; then the malformed one errs. */
+    from = 0;
+    CHECK(pfinet_match_list_lookup(list, "10.9.9.9", &from, &entry, err, sizeof(err)) == PFINET_DICTIONARY);
+    CHECK(entry == 3 && from > 0);
+    CHECK(pfinet_match_list_lookup(list, "10.9.9.9", &from, &entry, err, sizeof(err)) == PFINET_ERR_SYNTAX);
+    CHECK(entry == 4);
+    CHECK(strcmp(err, "bad mask length in \"10.0.0.0/33\"") == 0);
+    /* IPv6 addresses pass the IPv4 error by (Postfix skips IPv4 patterns). */
+    from = 0;
+    CHECK(pfinet_match_list_lookup_binary(list, AF_INET6, v6, &from, &entry, err, sizeof(err)) == PFINET_DICTIONARY);
+    CHECK(pfinet_match_list_lookup_binary(list, AF_INET6, v6, &from, &entry, err, sizeof(err)) == PFINET_OK);
+    CHECK(entry == 5);
+    CHECK(pfinet_match_list_lookup(list, 0, &from, &entry, err, sizeof(err)) == PFINET_ERR_NULL);
+    CHECK(pfinet_match_list_lookup_binary(list, 12345, v6, &from, &entry, err, sizeof(err)) == PFINET_ERR_SYNTAX);
+    pfinet_match_list_free(list);
+    pfinet_match_list_free(0);
+
+    CHECK(pfinet_cidr_table_new(rules, 4, &table, &bad, err, sizeof(err)) == PFINET_OK);
+    CHECK(pfinet_cidr_table_lookup(table, "10.2.0.1", &entry) == PFINET_OK && entry == 1);
+    CHECK(pfinet_cidr_table_lookup_binary(table, AF_INET, v4, &entry) == PFINET_OK && entry == 3);
+    CHECK(pfinet_cidr_table_lookup(table, "2001:db8::1", &entry) == PFINET_NO_MATCH);
+    CHECK(entry == (size_t) -1);
+    pfinet_cidr_table_free(table);
+    CHECK(pfinet_cidr_table_new(rules + 2, 2, &table, &bad, err, sizeof(err)) == PFINET_ERR_SYNTAX);
+    CHECK(bad == 0 && strcmp(err, "ENDIF without IF") == 0);
+}
+
 int     main(void)
 {
     CHECK(strlen(pfinet_version()) > 0);
@@ -128,6 +183,7 @@ int     main(void)
     test_match();
     test_protocols();
     test_mynetworks();
+    test_compiled();
     printf("%d passed, %d failed\n", passed, failed);
     return (failed != 0);
 }
