@@ -91,8 +91,8 @@ step() { echo "== $*"; log "$*"; }
 die() { log "FAILED: $*"; echo "FAILED: $*"; exit 1; }
 elapsed() { echo "$(( $(date +%s) - started ))s"; }
 
-# The replaced Postfix symbols (design.md section 1) and the one pfinet adds
-# for match_ops.c. The nm check below also derives the list from the
+# The replaced Postfix symbols (design.md section 1) and the ones pfinet adds
+# for match_ops.c, dict_cidr.c and match_list.c (compiled lists). The nm check below also derives the list from the
 # libraries and requires it to be this one.
 replaced_syms="inet_addr_list_init inet_addr_list_append inet_addr_list_uniq
  inet_addr_list_free inet_addr_local inet_proto_init inet_proto_table
@@ -102,7 +102,14 @@ replaced_syms="inet_addr_list_init inet_addr_list_append inet_addr_list_uniq
  own_inet_mask_list proxy_inet_addr proxy_inet_addr_list mynetworks
  mynetworks_host"
 replaced_syms=$(echo $replaced_syms)
-added_sym=match_hostaddr_literal
+added_sym="match_hostaddr_literal cidr_match_index_new cidr_match_index_execute
+ cidr_match_index_free pfinet_match_list_new pfinet_match_list_lookup
+ pfinet_match_list_free"
+added_sym=$(echo $added_sym)
+# The patched files that call pfinet's additions, and what each must call.
+calling_objs="util/match_ops.o:match_hostaddr_literal
+ util/dict_cidr.o:cidr_match_index_new,cidr_match_index_execute,cidr_match_index_free
+ util/match_list.o:pfinet_match_list_new,pfinet_match_list_lookup,pfinet_match_list_free"
 # Objects built from the patched files, and the global symbols each may
 # still define (what stays in C).
 replaced_objs="util/inet_addr_list.o: util/inet_addr_local.o: util/inet_proto.o:
@@ -481,7 +488,17 @@ else
     fail "libpfinet.a and stock define in common: $common; expected: $expected"
 fi
 pfinet_defs=$(defined_globals "$libpfinet" | awk '{print $2}')
-grep -qx "$added_sym" <<<"$pfinet_defs" || fail "libpfinet.a does not define $added_sym"
+for s in $added_sym; do
+    grep -qx "$s" <<<"$pfinet_defs" || fail "libpfinet.a does not define $s"
+done
+for spec in $calling_objs; do
+    obj=${spec%%:*}
+    calls=$(nm -u "$patched/src/$obj" 2>/dev/null | awk '{print $NF}' | tr '\n' ' ')
+    for s in $(echo "${spec#*:}" | tr ',' ' '); do
+        case " $calls " in *" $s "*) ;; *) fail "$obj does not call $s" ;; esac
+    done
+    echo "  $obj calls ${spec#*:}"
+done
 echo "stock definitions:"
 defined_globals "$stock/lib/libutil.a" "$stock/lib/libglobal.a" |
     awk -v syms=" $replaced_syms " 'index(syms, " " $2 " ") { d[$1] = d[$1] " " $2 } END { for (m in d) print "  " m ":" d[m] }' | sort
