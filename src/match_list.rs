@@ -16,13 +16,15 @@
 //! tables: a `type:table` entry is listed in [`Evaluation::not_evaluated`]
 //! and treated as not matching.
 //!
-//! DIAGNOSTICS: warnings `PNAME: comment at end of line is not supported:
+//! DIAGNOSTICS: error `open file FILE: ERROR` for a `/file` that cannot
+//! be opened; warnings `PNAME: comment at end of line is not supported:
 //! TEXT REST` (the rest of the list is ignored), `PNAME: WHY` for a
 //! malformed net/mask pattern (the evaluation stops with an error, as with
 //! Postfix's MATCH_FLAG_RETURN), `non-existent:FILE is unavailable. open
 //! file FILE: ERROR` and `PNAME: non-existent:FILE: table lookup problem`
 //! for a `/file` that cannot be opened; fatal: `PNAME: no pattern after
-//! '!'`.
+//! '!'`, `open dictionary: expecting "type:name" form instead of "TEXT"`
+//! (a bare IPv6 address such as `::1` is a table name to Postfix).
 
 use crate::match_ops::{is_address_text, is_dictionary, match_hostaddr};
 
@@ -66,8 +68,17 @@ pub struct MatchList {
     pub pname: Vec<u8>,
     /// The patterns, in order (files expanded in place).
     pub entries: Vec<Entry>,
-    /// Warnings from parsing.
-    pub warnings: Vec<Vec<u8>>,
+    /// Messages from parsing, in order.
+    pub messages: Vec<(Severity, Vec<u8>)>,
+}
+
+/// How Postfix logs a message: msg_warn() or msg_error().
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// `warning:`
+    Warning,
+    /// `error:` (Postfix goes on, but counts it)
+    Error,
 }
 
 /// What [`MatchList::evaluate`] found.
@@ -147,7 +158,7 @@ impl MatchList {
                     bp,
                 ]
                 .concat();
-                self.warnings.push(warning);
+                self.messages.push((Severity::Warning, warning));
                 break;
             }
             let bangs = start.iter().take_while(|&&c| c == b'!').count();
@@ -167,6 +178,7 @@ impl MatchList {
                     Err(errno) => {
                         let reason =
                             [b"open file ", item, b": ", &crate::host::strerror(errno)].concat();
+                        self.messages.push((Severity::Error, reason.clone()));
                         // Postfix's surrogate table replaces the pattern, negation and all.
                         let mut e = entry(Kind::MissingFile {
                             path: item.to_vec(),
@@ -184,6 +196,16 @@ impl MatchList {
                     }
                 }
             } else if is_dictionary(item) {
+                // dict_open()'s check, made when Postfix opens the table.
+                let colon = item.iter().position(|&c| c == b':').unwrap_or(0);
+                if colon == 0 || colon + 1 == item.len() {
+                    return Err([
+                        b"open dictionary: expecting \"type:name\" form instead of \"".as_slice(),
+                        item,
+                        b"\"",
+                    ]
+                    .concat());
+                }
                 self.entries.push(entry(Kind::Table(item.to_vec())));
             } else {
                 self.entries
@@ -279,8 +301,11 @@ mod tests {
         let l = list("1.2.3.4 #x y, z");
         assert_eq!(l.entries.len(), 1);
         assert_eq!(
-            l.warnings,
-            vec![b"mynetworks: comment at end of line is not supported: #x y, z".to_vec()]
+            l.messages,
+            vec![(
+                Severity::Warning,
+                b"mynetworks: comment at end of line is not supported: #x y, z".to_vec()
+            )]
         );
         let l = list("hash:/etc/x !{ a, b } 10.0.0.1");
         assert_eq!(l.entries.len(), 3);
@@ -303,6 +328,10 @@ mod tests {
         assert_eq!(
             MatchList::parse(b"p", b"1.2.3.4 !!", &mut none).unwrap_err(),
             b"p: no pattern after '!'"
+        );
+        assert_eq!(
+            MatchList::parse(b"p", b"::1", &mut none).unwrap_err(),
+            b"open dictionary: expecting \"type:name\" form instead of \"::1\""
         );
     }
 }

@@ -66,18 +66,27 @@ pub fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(b)
 }
 
+/// Postfix's msg(3) output: a byte that is not printable becomes `?`
+/// (printable(3) in msg_output()), so every message is one line.
+fn printable(t: &[u8]) -> Vec<u8> {
+    t.iter()
+        .map(|&c| if c < 0x20 || c == 0x7f { b'?' } else { c })
+        .collect()
+}
+
 /// `pfinet: warning: TEXT` on stderr.
 pub fn warn(t: &[u8]) {
-    eprintln!("{}: warning: {}", program(), text(t));
+    eprintln!("{}: warning: {}", program(), text(&printable(t)));
+}
+
+/// `pfinet: error: TEXT` on stderr (Postfix's msg_error(): go on).
+pub fn error(t: &[u8]) {
+    eprintln!("{}: error: {}", program(), text(&printable(t)));
 }
 
 /// `pfinet: fatal: TEXT` on stderr, in one line; exit status 2.
 pub fn fatal(t: &[u8]) -> ExitCode {
-    let one_line: Vec<u8> = t
-        .iter()
-        .map(|&c| if c == b'\n' { b' ' } else { c })
-        .collect();
-    eprintln!("{}: fatal: {}", program(), text(&one_line));
+    eprintln!("{}: fatal: {}", program(), text(&printable(t)));
     ExitCode::from(2)
 }
 

@@ -11,7 +11,7 @@
 
 use crate::{IPV6, fatal, text, warn};
 use pfinet::dict_cidr::Table;
-use pfinet::match_list::MatchList;
+use pfinet::match_list::{MatchList, Severity};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: pfinet match [--parameter NAME] PATTERNS ADDRESS
@@ -35,7 +35,12 @@ fn list(pname: &[u8], patterns: &[u8], addr: &[u8]) -> ExitCode {
         Ok(l) => l,
         Err(why) => return fatal(&why),
     };
-    list.warnings.iter().for_each(|w| warn(w));
+    for (severity, t) in &list.messages {
+        match severity {
+            Severity::Warning => warn(t),
+            Severity::Error => crate::error(t),
+        }
+    }
     let ev = list.evaluate(addr, IPV6);
     ev.warnings.iter().for_each(|w| warn(w));
     let verdict = if ev.matched {
