@@ -87,19 +87,15 @@ impl Variant {
     }
 }
 
-/// The link line cargo reports for a static pfinet (checked by a test).
+/// The link line cargo reports for a static pfinet: the file
+/// `native-static-libs`, which also gives pfinet.pc its Libs.private
+/// (tests/c_tests.rs checks it against cargo's report).
 pub fn native_static_libs() -> Vec<String> {
-    [
-        "-lgcc_s",
-        "-lutil",
-        "-lrt",
-        "-lpthread",
-        "-lm",
-        "-ldl",
-        "-lc",
-    ]
-    .map(String::from)
-    .to_vec()
+    std::fs::read_to_string(repo().join("native-static-libs"))
+        .expect("native-static-libs")
+        .split_whitespace()
+        .map(String::from)
+        .collect()
 }
 
 /// Build (once per test process) the pfinet variant with these features.
