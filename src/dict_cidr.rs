@@ -83,12 +83,11 @@ fn trim_end(p: &[u8]) -> &[u8] {
     &p[..p.iter().rposition(|&c| !is_space(c)).map_or(0, |i| i + 1)]
 }
 
+/// What a rule line holds: its op, its pattern and sign, its result.
+type ParsedRule = (Op, Option<(CidrPattern, bool)>, Vec<u8>);
+
 /// dict_cidr_parse_rule(): the rule, or why it is skipped.
-fn parse_rule(
-    p: &[u8],
-    nesting: usize,
-    ipv6: bool,
-) -> Result<(Op, Option<(CidrPattern, bool)>, Vec<u8>), Vec<u8>> {
+fn parse_rule(p: &[u8], nesting: usize, ipv6: bool) -> Result<ParsedRule, Vec<u8>> {
     if let Some(rest) = strip_keyword(p, b"IF") {
         let (rest, positive) = negations(rest);
         if rest.is_empty() {

@@ -15,6 +15,7 @@
 //! `postfix` feature, stderr otherwise); [`ffi`] holds the panic boundary.
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
 
 pub mod addr_index;
 pub mod api;

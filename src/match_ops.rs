@@ -66,6 +66,7 @@ pub fn match_hostaddr(addr: &[u8], pattern: &[u8], ipv6: bool) -> Result<bool, V
     Ok(parse_str(pattern, ipv6)?.matches_text(addr, ipv6))
 }
 
+/// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 pub mod abi {
     use crate::ffi;
     use crate::host::{self, VSTRING};

@@ -184,7 +184,7 @@ fn match_list_files_comments_and_fatal_errors_equal_stock() {
     .unwrap();
     let f = file.display().to_string();
     let lists = [
-        format!("{f}"),
+        f.clone(),
         format!("!{f}, 127.0.0.1"),
         format!("{f}.missing 127.0.0.1"),
         "127.0.0.1 # trailing, comment".to_string(),

@@ -16,7 +16,7 @@
 //!    with the same argv[0];
 //! 3. pfinet's rtnetlink reading of the interface tables (src/netlink.rs,
 //!    which its getifaddrs method uses) equals the C library's
-//!    getifaddrs(), entry for entry, for IPv4, IPv6 and both.
+//!    getifaddrs(), entry for entry, for IPv4, IPv6 and both;
 //! 4. the `pfinet` command, `pfinet interfaces --protocols P --method M`,
 //!    prints the stock driver's address/mask lines (without the driver's
 //!    own messages) and exits 0.
