@@ -290,15 +290,17 @@ enum Job<'a> {
     Own(&'a str, &'a str),
 }
 
+/// A program's output and exit code.
+type Run = (String, i32);
+
+/// Stock's answer, pfinet's twin's, and (mynetworks jobs) the pfinet
+/// command's.
+type Answers = (Run, Run, Option<Run>);
+
 /// `jobs` run by `workers` threads at once, answers in `jobs` order.
 /// Postfix's msg_fatal() sleeps a second before it exits, and many cases
 /// are fatal: running several at a time hides that.
-fn run_jobs(
-    ns: &Netns,
-    work: &WorkDir,
-    jobs: &[Job],
-    workers: usize,
-) -> Vec<((String, i32), (String, i32), Option<(String, i32)>)> {
+fn run_jobs(ns: &Netns, work: &WorkDir, jobs: &[Job], workers: usize) -> Vec<Answers> {
     let tools = tools();
     let next = AtomicUsize::new(0);
     let answers = Mutex::new(Vec::new());
