@@ -161,13 +161,13 @@ impl Painter {
         let (mut merged_lo, mut merged_hi) = (lo, hi);
         // The next address that may be unpainted (None: past the end).
         let mut next = Some(lo);
-        if let Some((&s, &e)) = self.covered.range(..lo).next_back() {
-            if e.checked_add(1).is_some_and(|after| after >= lo) || e == Key::MAX {
-                next = if e >= lo { e.checked_add(1) } else { next };
-                merged_lo = s;
-                merged_hi = merged_hi.max(e);
-                self.covered.remove(&s);
-            }
+        if let Some((&s, &e)) = self.covered.range(..lo).next_back()
+            && (e.checked_add(1).is_some_and(|after| after >= lo) || e == Key::MAX)
+        {
+            next = if e >= lo { e.checked_add(1) } else { next };
+            merged_lo = s;
+            merged_hi = merged_hi.max(e);
+            self.covered.remove(&s);
         }
         let upper = hi.saturating_add(1);
         let following: Vec<(Key, Key)> = self
@@ -266,12 +266,27 @@ enum Segment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// Pattern `entry` matches; the list's answer is `!negated`.
-    Match { entry: usize, negated: bool },
+    Match {
+        /// The pattern's index.
+        entry: usize,
+        /// Whether the pattern is negated (an odd number of `!`).
+        negated: bool,
+    },
     /// Pattern `entry` is malformed: Postfix's cidr_match_parse() text.
-    Error { entry: usize, text: Vec<u8> },
+    Error {
+        /// The pattern's index.
+        entry: usize,
+        /// The reason.
+        text: Vec<u8>,
+    },
     /// Pattern `entry` is a `type:table`: the caller looks it up, and
     /// continues at segment `next` when it does not decide.
-    Dictionary { entry: usize, next: usize },
+    Dictionary {
+        /// The pattern's index.
+        entry: usize,
+        /// The segment to continue the lookup at.
+        next: usize,
+    },
     /// No pattern decides.
     NoMatch,
 }
@@ -382,11 +397,13 @@ impl MatchList {
 
     /// Stock Postfix's walk over patterns `first..end`.
     fn walk(&self, addr: &[u8], first: usize, end: usize) -> Option<Hit> {
-        (first..end).find_map(|i| match match_hostaddr(addr, &self.patterns[i].text, self.ipv6) {
-            Ok(true) => Some(Hit::Match(i as u32)),
-            Ok(false) => None,
-            Err(_) => Some(Hit::Error(i as u32)),
-        })
+        (first..end).find_map(
+            |i| match match_hostaddr(addr, &self.patterns[i].text, self.ipv6) {
+                Ok(true) => Some(Hit::Match(i as u32)),
+                Ok(false) => None,
+                Err(_) => Some(Hit::Error(i as u32)),
+            },
+        )
     }
 
     fn step(&self, hit: Hit) -> Step {
@@ -426,11 +443,11 @@ fn paint_pattern(painter: &mut Painter, i: u32, pattern: &[u8], family: Family, 
         [b'[', inner @ .., b']'] => inner,
         _ => pattern,
     };
-    if let Some((f, bytes)) = canonical(inner) {
-        if f == family {
-            let k = key(family, &bytes);
-            painter.paint(k, k, Hit::Match(i));
-        }
+    if let Some((f, bytes)) = canonical(inner)
+        && f == family
+    {
+        let k = key(family, &bytes);
+        painter.paint(k, k, Hit::Match(i));
     }
     // 2. The light-weight tests, for any address of this family.
     let has_colon = pattern.contains(&b':');
@@ -624,7 +641,9 @@ mod tests {
         p.paint(5, 10, Hit::Error(2));
         p.paint(26, 26, Hit::Match(3));
         let t = p.finish();
-        let got: Vec<_> = [4, 5, 9, 10, 20, 21, 25, 26, 27].map(|k| t.lookup(k)).to_vec();
+        let got: Vec<_> = [4, 5, 9, 10, 20, 21, 25, 26, 27]
+            .map(|k| t.lookup(k))
+            .to_vec();
         assert_eq!(
             got,
             [
@@ -668,7 +687,11 @@ mod tests {
             "2001:DB8::1",
             "0192.0.2.1",
         ] {
-            assert_eq!(list.lookup(addr.as_bytes(), 0), walk(&patterns, addr), "{addr}");
+            assert_eq!(
+                list.lookup(addr.as_bytes(), 0),
+                walk(&patterns, addr),
+                "{addr}"
+            );
         }
     }
 
@@ -765,10 +788,22 @@ mod tests {
         .collect();
         let table = CidrTable::new(&rules, true).unwrap();
         for addr in [
-            "10.1.2.3", "10.2.3.4", "10.3.0.1", "10.4.0.1", "11.0.0.1", "2001:db8:1::5",
-            "2001:db8:2::5", "::1", "::2", "bogus",
+            "10.1.2.3",
+            "10.2.3.4",
+            "10.3.0.1",
+            "10.4.0.1",
+            "11.0.0.1",
+            "2001:db8:1::5",
+            "2001:db8:2::5",
+            "::1",
+            "::2",
+            "bogus",
         ] {
-            assert_eq!(table.lookup(addr.as_bytes()), execute(&rules, addr), "{addr}");
+            assert_eq!(
+                table.lookup(addr.as_bytes()),
+                execute(&rules, addr),
+                "{addr}"
+            );
         }
     }
 
@@ -836,7 +871,8 @@ mod tests {
             (1, _) => format!("[{}]", text(&b, v6)),
             (2, false) => format!("0{}", text(&b, v6)),
             (2, true) => text(&b, v6).to_uppercase(),
-            (3, _) => ["junk", "1.2.3.4/x", "[1.2.3.4", "[::1]/64x", "hash:/x"][r.below(5) as usize]
+            (3, _) => ["junk", "1.2.3.4/x", "[1.2.3.4", "[::1]/64x", "hash:/x"]
+                [r.below(5) as usize]
                 .to_string(),
             (4, true) => format!("[{net}/{len}]"),
             (_, true) => format!("[{net}]/{len}"),
@@ -931,7 +967,11 @@ mod tests {
             for _ in 0..60 {
                 let v6 = r.below(4) == 0;
                 let addr = text(&address(&mut r, v6), v6);
-                assert_eq!(table.lookup(addr.as_bytes()), execute(&rules, &addr), "{addr} in {rules:?}");
+                assert_eq!(
+                    table.lookup(addr.as_bytes()),
+                    execute(&rules, &addr),
+                    "{addr} in {rules:?}"
+                );
             }
         }
     }

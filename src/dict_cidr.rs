@@ -6,10 +6,12 @@
 //! ([`crate::cidr_match`]), with any number of `!` before it to negate it;
 //! `if PATTERN` ... `endif` (any case) makes a block that is skipped when
 //! the address does not match PATTERN. A lookup returns the result of the
-//! first rule that matches. [`Table::parse`] keeps every rule with the line
-//! it starts on, and [`Table::lookup`] returns which rule decided, so that a
-//! tool can say why an address got its result; rules that Postfix skips
-//! are not in the table.
+//! first rule that matches. [`parse_rule`] is dict_cidr_parse_rule() (also
+//! for the `pfinet_cidr_table_*` API); [`Table::parse`] keeps every rule
+//! of a file with the line it starts on, and [`Table::lookup`] says which
+//! rule decided (through [`crate::addr_index::CidrTable`]), so that a tool
+//! can say why an address got its result; rules that Postfix skips are not
+//! in the table.
 //!
 //! DIAGNOSTICS: as Postfix, per skipped rule `cidr map MAP, line N: WHY:
 //! skipping this rule` (WHY: `no address pattern`, `no lookup result`,
@@ -17,19 +19,9 @@
 //! text), `cidr map MAP, line N: IF has no matching ENDIF` at the end,
 //! innermost first, and the warnings of readllines().
 
-use crate::cidr_match::{CidrPattern, Family, parse};
+use crate::addr_index::{CidrRule, CidrTable};
+use crate::cidr_match::parse_str;
 use crate::readlline::{is_space, logical_lines};
-
-/// What a rule does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    /// `pattern result`: the lookup ends here when it matches.
-    Match,
-    /// `if pattern`: the block up to its `endif` is skipped unless it matches.
-    If,
-    /// `endif`.
-    Endif,
-}
 
 /// One rule that Postfix keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,24 +30,21 @@ pub struct Rule {
     pub line: usize,
     /// The logical line as written.
     pub text: Vec<u8>,
-    /// What it does.
-    pub op: Op,
-    /// The pattern (none for `endif`) and whether it is positive (an even
-    /// number of `!`).
-    pub pattern: Option<(CidrPattern, bool)>,
+    /// The rule.
+    pub rule: CidrRule,
     /// The lookup result (empty for `if` and `endif`).
     pub value: Vec<u8>,
-    /// For `if`: the index of its `endif`, if it has one.
-    pub block_end: Option<usize>,
 }
 
 /// A parsed table: its rules in order, and Postfix's warnings.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Table {
     /// The rules kept, in file order.
     pub rules: Vec<Rule>,
     /// The warnings Postfix logs while opening the table.
     pub warnings: Vec<Vec<u8>>,
+    /// The rules compiled for lookups (None: too many rules).
+    index: Option<CidrTable>,
 }
 
 fn strip_keyword<'a>(p: &'a [u8], word: &[u8]) -> Option<&'a [u8]> {
@@ -83,43 +72,40 @@ fn trim_end(p: &[u8]) -> &[u8] {
     &p[..p.iter().rposition(|&c| !is_space(c)).map_or(0, |i| i + 1)]
 }
 
-/// What a rule line holds: its op, its pattern and sign, its result.
-type ParsedRule = (Op, Option<(CidrPattern, bool)>, Vec<u8>);
-
-/// dict_cidr_parse_rule(): the rule, or why it is skipped.
-fn parse_rule(p: &[u8], nesting: usize, ipv6: bool) -> Result<ParsedRule, Vec<u8>> {
+/// dict_cidr_parse_rule() up to the lookup result: the rule in `p` (a
+/// logical line without leading white space) when `nesting` `if` blocks
+/// are open, and the result text after an address pattern (trimmed; empty
+/// for `if` and `endif`), or why Postfix skips the rule. An empty result
+/// is for the caller to refuse (`no lookup result`), after this.
+pub fn parse_rule(p: &[u8], nesting: usize, ipv6: bool) -> Result<(CidrRule, &[u8]), Vec<u8>> {
+    let pattern = |t: &[u8]| {
+        if t.is_empty() {
+            Err(b"no address pattern".to_vec())
+        } else {
+            parse_str(t, ipv6)
+        }
+    };
     if let Some(rest) = strip_keyword(p, b"IF") {
         let (rest, positive) = negations(rest);
-        if rest.is_empty() {
-            return Err(b"no address pattern".to_vec());
-        }
-        let pattern = parse(&mut trim_end(rest).to_vec(), ipv6)?;
-        Ok((Op::If, Some((pattern, positive)), Vec::new()))
+        Ok((CidrRule::If(pattern(trim_end(rest))?, positive), b""))
     } else if let Some(rest) = strip_keyword(p, b"ENDIF") {
         if rest.iter().any(|&c| !is_space(c)) {
-            return Err(b"garbage after ENDIF".to_vec());
+            Err(b"garbage after ENDIF".to_vec())
+        } else if nesting == 0 {
+            Err(b"ENDIF without IF".to_vec())
+        } else {
+            Ok((CidrRule::Endif, b""))
         }
-        if nesting == 0 {
-            return Err(b"ENDIF without IF".to_vec());
-        }
-        Ok((Op::Endif, None, Vec::new()))
     } else {
         let (rest, positive) = negations(p);
         let end = rest.iter().position(|&c| is_space(c)).unwrap_or(rest.len());
-        let (pattern, value) = (&rest[..end], &rest[end..]);
+        let value = &rest[end..];
         let start = value
             .iter()
             .position(|&c| !is_space(c))
             .unwrap_or(value.len());
-        let value = trim_end(&value[start..]);
-        if pattern.is_empty() {
-            return Err(b"no address pattern".to_vec());
-        }
-        let pattern = parse(&mut pattern.to_vec(), ipv6)?;
-        if value.is_empty() {
-            return Err(b"no lookup result".to_vec());
-        }
-        Ok((Op::Match, Some((pattern, positive)), value.to_vec()))
+        let rule = CidrRule::Match(pattern(&rest[..end])?, positive);
+        Ok((rule, trim_end(&value[start..])))
     }
 }
 
@@ -134,26 +120,27 @@ impl Table {
         for l in lines {
             // Postfix parses the C string: text after a NUL is not seen.
             let text = &l.text[..l.text.iter().position(|&c| c == 0).unwrap_or(l.text.len())];
-            match parse_rule(text, open_ifs.len(), ipv6) {
+            let parsed =
+                parse_rule(text, open_ifs.len(), ipv6).and_then(|(rule, value)| match rule {
+                    CidrRule::Match(..) if value.is_empty() => Err(b"no lookup result".to_vec()),
+                    _ => Ok((rule, value.to_vec())),
+                });
+            match parsed {
                 Err(why) => warnings
                     .push([head(l.first_line), why, b": skipping this rule".to_vec()].concat()),
-                Ok((op, pattern, value)) => {
-                    let index = rules.len();
-                    match op {
-                        Op::If => open_ifs.push(index),
-                        Op::Endif => {
-                            let opened = open_ifs.pop().expect("parse_rule checked the nesting");
-                            rules[opened].block_end = Some(index);
+                Ok((rule, value)) => {
+                    match rule {
+                        CidrRule::If(..) => open_ifs.push(rules.len()),
+                        CidrRule::Endif => {
+                            open_ifs.pop();
                         }
-                        Op::Match => {}
+                        CidrRule::Match(..) => {}
                     }
                     rules.push(Rule {
                         line: l.first_line,
                         text: l.text.clone(),
-                        op,
-                        pattern,
+                        rule,
                         value,
-                        block_end: None,
                     });
                 }
             }
@@ -161,29 +148,23 @@ impl Table {
         for &i in open_ifs.iter().rev() {
             warnings.push([head(rules[i].line), b"IF has no matching ENDIF".to_vec()].concat());
         }
-        Table { rules, warnings }
+        let plain: Vec<CidrRule> = rules.iter().map(|r| r.rule).collect();
+        let index = CidrTable::new(&plain, ipv6);
+        Table {
+            rules,
+            warnings,
+            index,
+        }
     }
 
     /// dict_cidr_lookup(): the index of the rule whose result Postfix
-    /// returns for `addr`, or None (no match, or not an address).
-    pub fn lookup(&self, addr: &[u8], ipv6: bool) -> Option<usize> {
-        let family = Family::of(addr, ipv6);
-        let bytes = family.pton(addr, ipv6)?;
-        // cidr_match_entry(): an entry of another family never matches.
-        let hit = |r: &Rule| {
-            r.pattern
-                .is_some_and(|(p, positive)| p.family == family && p.contains(&bytes) == positive)
-        };
-        let mut i = 0;
-        while let Some(rule) = self.rules.get(i) {
-            match rule.op {
-                Op::Match if hit(rule) => return Some(i),
-                Op::If if !hit(rule) => i = rule.block_end?,
-                _ => {}
-            }
-            i += 1;
+    /// returns for `addr`, or None (no match, or not an address). `Err`
+    /// when the table has more rules than a compiled table takes.
+    pub fn lookup(&self, addr: &[u8]) -> Result<Option<usize>, Vec<u8>> {
+        match &self.index {
+            Some(index) => Ok(index.lookup(addr)),
+            None => Err(format!("cidr table too large: {} rules", self.rules.len()).into_bytes()),
         }
-        None
     }
 }
 
@@ -205,7 +186,7 @@ mod tests {
     #[test]
     fn first_matching_rule_decides() {
         let t = table("# c\n192.0.2.0/24 a\n!192.0.2.0/25 b\n0.0.0.0/0 c\n[2001:db8::]/32 d\n");
-        let at = |a: &str| t.lookup(a.as_bytes(), true).map(|i| t.rules[i].line);
+        let at = |a: &str| t.lookup(a.as_bytes()).unwrap().map(|i| t.rules[i].line);
         assert_eq!(at("192.0.2.200"), Some(2));
         assert_eq!(at("10.0.0.1"), Some(3)); // not in 192.0.2.0/25
         assert_eq!(at("2001:db8::1"), Some(5));
@@ -219,7 +200,7 @@ mod tests {
         let t = table(
             "if 10.0.0.0/8\n10.1.0.0/16 in\nendif\n10.1.2.3 out\nIF !10.0.0.0/8\n0.0.0.0/0 else\nENDIF\n",
         );
-        let at = |a: &str| t.lookup(a.as_bytes(), true).map(|i| t.rules[i].line);
+        let at = |a: &str| t.lookup(a.as_bytes()).unwrap().map(|i| t.rules[i].line);
         assert_eq!(at("10.1.2.3"), Some(2));
         assert_eq!(at("10.2.0.1"), None);
         assert_eq!(at("11.0.0.1"), Some(6));
@@ -243,6 +224,6 @@ mod tests {
             ]
         );
         // An IF without ENDIF that does not match ends the lookup.
-        assert_eq!(t.lookup(b"12.0.0.1", true), None);
+        assert_eq!(t.lookup(b"12.0.0.1").unwrap(), None);
     }
 }

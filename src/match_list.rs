@@ -12,7 +12,8 @@
 //!
 //! [`MatchList::parse`] keeps each pattern with where it came from (its
 //! index, its text, the file and line), and [`MatchList::evaluate`] says
-//! which one decided, which Postfix does not report. pfinet does not open
+//! which one decided (through [`crate::addr_index::MatchList`]), which
+//! Postfix does not report. pfinet does not open
 //! tables: a `type:table` entry is listed in [`Evaluation::not_evaluated`]
 //! and treated as not matching.
 //!
@@ -26,7 +27,8 @@
 //! '!'`, `open dictionary: expecting "type:name" form instead of "TEXT"`
 //! (a bare IPv6 address such as `::1` is a table name to Postfix).
 
-use crate::match_ops::{is_address_text, is_dictionary, match_hostaddr};
+use crate::addr_index::{MatchList as AddrIndex, Step};
+use crate::match_ops::{is_address_text, is_dictionary};
 
 /// Postfix's CHARS_COMMA_SP: the list separators.
 const SEPARATORS: &[u8] = b", \t\r\n";
@@ -220,41 +222,62 @@ impl MatchList {
     pub fn evaluate(&self, addr: &[u8], ipv6: bool) -> Evaluation {
         let addr = addr.to_ascii_lowercase();
         let mut ev = Evaluation::default();
-        for (i, e) in self.entries.iter().enumerate() {
-            // match_hostaddr() looks at nothing for a non-address.
-            if !is_address_text(&addr) {
-                break;
-            }
-            let hit = match &e.kind {
-                Kind::Address(p) => match_hostaddr(&addr, p, ipv6),
-                Kind::Table(_) => {
-                    ev.not_evaluated.push(i);
-                    Ok(false)
+        // match_hostaddr() looks at nothing for a non-address.
+        if !is_address_text(&addr) || self.entries.is_empty() {
+            return ev;
+        }
+        // The patterns as Postfix's list holds them; a missing /file is
+        // Postfix's surrogate table.
+        let patterns: Vec<Vec<u8>> = self
+            .entries
+            .iter()
+            .map(|e| {
+                let bang: &[u8] = if e.positive { b"" } else { b"!" };
+                match &e.kind {
+                    Kind::Address(p) | Kind::Table(p) => [bang, p].concat(),
+                    Kind::MissingFile { path, .. } => [b"non-existent:", path.as_slice()].concat(),
                 }
-                Kind::MissingFile { path, reason } => {
-                    let table = [b"non-existent:", path.as_slice()].concat();
-                    ev.warnings
-                        .push([&table, b" is unavailable. ".as_slice(), reason].concat());
-                    Err([&table, b": table lookup problem".as_slice()].concat())
-                }
-            };
-            match hit {
-                Ok(false) => {}
-                Ok(true) => {
-                    ev.decided_by = Some(i);
-                    ev.matched = e.positive;
+            })
+            .collect();
+        let Some(index) = AddrIndex::new(&patterns, ipv6) else {
+            ev.error = true;
+            ev.warnings
+                .push([&self.pname, b": too many patterns".as_slice()].concat());
+            return ev;
+        };
+        let mut from = 0;
+        loop {
+            match index.lookup(&addr, from) {
+                Step::NoMatch => return ev,
+                Step::Match { entry, negated } => {
+                    ev.decided_by = Some(entry);
+                    ev.matched = !negated;
                     return ev;
                 }
-                Err(why) => {
+                Step::Error { entry, text } => {
                     ev.warnings
-                        .push([&self.pname, b": ".as_slice(), &why].concat());
-                    ev.decided_by = Some(i);
+                        .push([&self.pname, b": ".as_slice(), &text].concat());
+                    ev.decided_by = Some(entry);
                     ev.error = true;
                     return ev;
                 }
+                Step::Dictionary { entry, next } => {
+                    if let Kind::MissingFile { reason, .. } = &self.entries[entry].kind {
+                        let table = &patterns[entry];
+                        ev.warnings
+                            .push([table, b" is unavailable. ".as_slice(), reason].concat());
+                        let problem = [table, b": table lookup problem".as_slice()].concat();
+                        ev.warnings
+                            .push([&self.pname, b": ".as_slice(), &problem].concat());
+                        ev.decided_by = Some(entry);
+                        ev.error = true;
+                        return ev;
+                    }
+                    ev.not_evaluated.push(entry);
+                    from = next;
+                }
             }
         }
-        ev
     }
 }
 

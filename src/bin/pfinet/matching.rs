@@ -95,7 +95,11 @@ fn cidr(file: &[u8], addr: &[u8]) -> ExitCode {
     };
     let table = Table::parse(file, &data, IPV6);
     table.warnings.iter().for_each(|w| warn(w));
-    match table.lookup(addr, IPV6) {
+    let found = match table.lookup(addr) {
+        Ok(found) => found,
+        Err(why) => return fatal(&why),
+    };
+    match found {
         Some(i) => {
             let r = &table.rules[i];
             println!("{}: {}", text(addr), text(&r.value));
