@@ -102,12 +102,24 @@ typedef struct VSTRING VSTRING;
  */
 #define LIFREQ_SIZE 376
 
+/**
+ * Offset of lifr_addr in struct lifreq.
+ */
 #define LIFR_ADDR 40
 
+/**
+ * mynetworks_style = class.
+ */
 #define STYLE_CLASS (1 << 0)
 
+/**
+ * mynetworks_style = subnet.
+ */
 #define STYLE_SUBNET (1 << 1)
 
+/**
+ * mynetworks_style = host.
+ */
 #define STYLE_HOST (1 << 2)
 
 /**
