@@ -93,9 +93,19 @@ fn main() {
     let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
     println!("cargo:rerun-if-changed=libpfinet.map");
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libpfinet.so.{major}");
+    let map = fs::read_to_string(crate_dir.join("libpfinet.map")).expect("libpfinet.map");
+    let map = if feature("postfix") {
+        let (common, rest) = map.split_once("    /* standalone only").expect("marker");
+        let (_, tail) = rest.split_once("  local:").expect("local:");
+        format!("{common}  local:{tail}")
+    } else {
+        map
+    };
+    let map_file = out_dir.join("libpfinet.map");
+    write_if_changed(&map_file, &map);
     println!(
         "cargo:rustc-cdylib-link-arg=-Wl,--version-script={}",
-        crate_dir.join("libpfinet.map").display()
+        map_file.display()
     );
 
     // The Postfix host binding's weak references to Postfix's globals.

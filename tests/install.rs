@@ -194,9 +194,9 @@ fn exports_exactly_the_documented_c_api() {
         .next()
         .unwrap();
     let listed: BTreeSet<String> = global
-        .split(';')
+        .lines()
         .map(str::trim)
-        .filter(|s| !s.is_empty())
+        .filter_map(|l| l.strip_suffix(';'))
         .map(String::from)
         .collect();
     let header = header_api();
