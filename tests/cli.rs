@@ -23,11 +23,24 @@ fn pfinet() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_pfinet"))
 }
 
-/// A scratch directory for this test process, with an empty main.cf and
-/// master.cf for postmap.
+/// A scratch directory for this test process (target/cli-test-PID), with
+/// an empty main.cf and master.cf for postmap.
 fn scratch() -> &'static Path {
     static D: OnceLock<PathBuf> = OnceLock::new();
     D.get_or_init(|| {
+        // Those of test processes that have ended go first.
+        for e in std::fs::read_dir(repo().join("target"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("cli-test-")
+                && !Path::new(&format!("/proc/{pid}")).exists()
+            {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
         let d = repo().join(format!("target/cli-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
