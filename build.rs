@@ -87,6 +87,27 @@ fn main() {
     println!("cargo:rerun-if-changed={}", config_file.display());
     println!("cargo:rustc-env=PFINET_CONFIG_DIR={}", config_dir.display());
 
+    // libpfinet.so: a versioned soname, and only the C API exported (the
+    // version script names every function and global of pfinet.h;
+    // tests/install.rs checks it against the header and `nm -D`).
+    let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
+    println!("cargo:rerun-if-changed=libpfinet.map");
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libpfinet.so.{major}");
+    let map = fs::read_to_string(crate_dir.join("libpfinet.map")).expect("libpfinet.map");
+    let map = if feature("postfix") {
+        let (common, rest) = map.split_once("    /* standalone only").expect("marker");
+        let (_, tail) = rest.split_once("  local:").expect("local:");
+        format!("{common}  local:{tail}")
+    } else {
+        map
+    };
+    let map_file = out_dir.join("libpfinet.map");
+    write_if_changed(&map_file, &map);
+    println!(
+        "cargo:rustc-cdylib-link-arg=-Wl,--version-script={}",
+        map_file.display()
+    );
+
     // The Postfix host binding's weak references to Postfix's globals.
     println!("cargo:rerun-if-changed=c_src/postfix_glue.c");
     if feature("postfix") {

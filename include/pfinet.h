@@ -102,12 +102,24 @@ typedef struct VSTRING VSTRING;
  */
 #define LIFREQ_SIZE 376
 
+/**
+ * Offset of lifr_addr in struct lifreq.
+ */
 #define LIFR_ADDR 40
 
+/**
+ * mynetworks_style = class.
+ */
 #define STYLE_CLASS (1 << 0)
 
+/**
+ * mynetworks_style = subnet.
+ */
 #define STYLE_SUBNET (1 << 1)
 
+/**
+ * mynetworks_style = host.
+ */
 #define STYLE_HOST (1 << 2)
 
 /**
@@ -159,6 +171,13 @@ typedef enum pfinet_status {
    */
   PFINET_DICTIONARY = 7,
 } pfinet_status;
+
+/**
+ * pfinet's addition, used by dict_cidr.c in a Postfix built with
+ * pfinet (patches/): a cidr table's list compiled once, so a lookup
+ * does not walk it (see [`crate::addr_index`]).
+ */
+typedef struct CIDR_MATCH_INDEX CIDR_MATCH_INDEX;
 
 /**
  * A parsed CIDR pattern (opaque).
@@ -574,6 +593,35 @@ void cidr_match_endif(struct CIDR_MATCH *ip);
  * C string.
  */
 struct CIDR_MATCH *cidr_match_execute(struct CIDR_MATCH *list, const char *addr);
+
+/**
+ * `CIDR_MATCH_INDEX *cidr_match_index_new(CIDR_MATCH *list)`: compile
+ * a list as dict_cidr builds it (null: an empty list). Free with
+ * cidr_match_index_free().
+ *
+ * # Safety
+ * `list` is null or a well-formed list (as for cidr_match_execute())
+ * that outlives the index.
+ */
+struct CIDR_MATCH_INDEX *cidr_match_index_new(struct CIDR_MATCH *list);
+
+/**
+ * `CIDR_MATCH *cidr_match_index_execute(CIDR_MATCH_INDEX *index, const
+ * char *addr)`: the entry cidr_match_execute() would return.
+ *
+ * # Safety
+ * `index` came from cidr_match_index_new() and its list is still
+ * live; `addr` is a C string.
+ */
+struct CIDR_MATCH *cidr_match_index_execute(struct CIDR_MATCH_INDEX *index, const char *addr);
+
+/**
+ * `void cidr_match_index_free(CIDR_MATCH_INDEX *index)` (null is fine).
+ *
+ * # Safety
+ * `index` came from cidr_match_index_new() and is not used afterwards.
+ */
+void cidr_match_index_free(struct CIDR_MATCH_INDEX *index);
 
 #if defined(PFINET_HOST_POSTFIX)
 /**

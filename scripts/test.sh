@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every pfinet test, as CI runs it (the README's test command).
-#   - formatting and lints (cargo fmt, clippy -D warnings, for each feature set)
+#   - formatting and lints (cargo fmt, clippy -D warnings, for each feature set),
+#     and cargo doc without a warning
 #   - cargo test: Rust unit tests, the header check, the C tests against
 #     stock Postfix (built from Debian's source package on first use), the
 #     differential test, and (root) the network-namespace tests; the C tests
@@ -19,6 +20,8 @@ cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo clippy --lib --no-default-features -- -D warnings
 cargo clippy --lib --features postfix -- -D warnings
+# Every public item documented, no broken doc links.
+RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
 
 # Postfix built with pfinet (also builds the trees tests/postfix_netns.rs uses).
 bash scripts/postfix-pfinet.sh --version 3.7.11

@@ -330,12 +330,27 @@ enum Segment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// Pattern `entry` matches; the list's answer is `!negated`.
-    Match { entry: usize, negated: bool },
+    Match {
+        /// The pattern's index.
+        entry: usize,
+        /// Whether the pattern is negated (an odd number of `!`).
+        negated: bool,
+    },
     /// Pattern `entry` is malformed: Postfix's cidr_match_parse() text.
-    Error { entry: usize, text: Vec<u8> },
+    Error {
+        /// The pattern's index.
+        entry: usize,
+        /// The reason.
+        text: Vec<u8>,
+    },
     /// Pattern `entry` is a `type:table`: the caller looks it up, and
     /// continues at segment `next` when it does not decide.
-    Dictionary { entry: usize, next: usize },
+    Dictionary {
+        /// The pattern's index.
+        entry: usize,
+        /// The segment to continue the lookup at.
+        next: usize,
+    },
     /// No pattern decides.
     NoMatch,
 }

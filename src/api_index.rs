@@ -13,7 +13,8 @@ use libc::{c_char, c_int, size_t};
 use crate::addr_index::{CidrRule, CidrTable, MatchList, Step};
 use crate::api::pfinet_status::{self, *};
 use crate::api::put_text;
-use crate::cidr_match::{Family, parse_str};
+use crate::cidr_match::Family;
+use crate::dict_cidr::parse_rule;
 use crate::ffi::{api_boundary, bytes};
 
 const IPV6: bool = cfg!(feature = "has_ipv6");
@@ -214,52 +215,6 @@ pub unsafe extern "C" fn pfinet_match_list_free(list: *mut pfinet_match_list) {
     })
 }
 
-/// dict_cidr: the '!' operators and white space before a pattern; whether
-/// the pattern matches positively, and the rest.
-fn negations(t: &[u8]) -> (bool, &[u8]) {
-    let skip = t
-        .iter()
-        .take_while(|c| **c == b'!' || c.is_ascii_whitespace())
-        .count();
-    let bangs = t[..skip].iter().filter(|c| **c == b'!').count();
-    (bangs % 2 == 0, &t[skip..])
-}
-
-/// One rule of a cidr table as dict_cidr reads it (without its value):
-/// `[!]PATTERN`, `IF [!]PATTERN` or `ENDIF` (case-insensitive keywords).
-fn cidr_rule(text: &[u8], nesting: usize) -> Result<CidrRule, Vec<u8>> {
-    let keyword = |word: &[u8]| {
-        text.len() >= word.len()
-            && text[..word.len()].eq_ignore_ascii_case(word)
-            && !text.get(word.len()).is_some_and(u8::is_ascii_alphanumeric)
-    };
-    let pattern = |t: &[u8]| -> Result<_, Vec<u8>> {
-        if t.is_empty() {
-            return Err(b"no address pattern".to_vec());
-        }
-        parse_str(t, IPV6)
-    };
-    if keyword(b"IF") {
-        let (matches, rest) = negations(&text[2..]);
-        Ok(CidrRule::If(pattern(rest.trim_ascii_end())?, matches))
-    } else if keyword(b"ENDIF") {
-        if !text[5..].trim_ascii().is_empty() {
-            Err(b"garbage after ENDIF".to_vec())
-        } else if nesting == 0 {
-            Err(b"ENDIF without IF".to_vec())
-        } else {
-            Ok(CidrRule::Endif)
-        }
-    } else {
-        let (matches, rest) = negations(text);
-        let end = rest
-            .iter()
-            .position(u8::is_ascii_whitespace)
-            .unwrap_or(rest.len());
-        Ok(CidrRule::Match(pattern(&rest[..end])?, matches))
-    }
-}
-
 /// Compile `count` cidr-table rules. A bad rule is PFINET_ERR_SYNTAX with
 /// dict_cidr's reason in `err` and its index in `*bad` (may be NULL).
 ///
@@ -286,7 +241,7 @@ pub unsafe extern "C" fn pfinet_cidr_table_new(
         let mut parsed = Vec::with_capacity(texts.len());
         let mut nesting = 0usize;
         for (i, text) in texts.iter().enumerate() {
-            match cidr_rule(text.trim_ascii_start(), nesting) {
+            match parse_rule(text.trim_ascii_start(), nesting, IPV6).map(|(rule, _)| rule) {
                 Ok(rule) => {
                     match rule {
                         CidrRule::If(..) => nesting += 1,

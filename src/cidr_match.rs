@@ -22,8 +22,11 @@ use crate::inet_pton::{ntop4, ntop6, postfix_noipv6_pton4, pton4, pton6};
 use crate::mask_addr::mask_addr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An address family as cidr_match sees it (Postfix's CIDR_MATCH_ADDR_FAMILY).
 pub enum Family {
+    /// IPv4: 4 address bytes.
     V4,
+    /// IPv6: 16 address bytes.
     V6,
 }
 
@@ -38,6 +41,7 @@ impl Family {
         }
     }
 
+    /// Address bytes of this family: 4 or 16.
     pub fn bytes(self) -> usize {
         match self {
             Family::V4 => 4,
@@ -45,6 +49,7 @@ impl Family {
         }
     }
 
+    /// Address bits of this family: 32 or 128.
     pub fn bits(self) -> u8 {
         (self.bytes() * 8) as u8
     }
@@ -73,10 +78,13 @@ impl Family {
 /// A parsed pattern: what cidr_match_parse() stores in a CIDR_MATCH.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CidrPattern {
+    /// The pattern's address family.
     pub family: Family,
     /// Network bytes; only the first `family.bytes()` are meaningful.
     pub net: [u8; 16],
+    /// The network mask bytes; only the first `family.bytes()` are meaningful.
     pub mask: [u8; 16],
+    /// The mask length (Postfix keeps it in an unsigned char).
     pub mask_shift: u8,
 }
 
@@ -247,6 +255,7 @@ pub fn parse_str(pattern: &[u8], ipv6: bool) -> Result<CidrPattern, Vec<u8>> {
     parse(&mut pattern.to_vec(), ipv6)
 }
 
+/// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 pub mod abi {
     use super::*;
     use crate::ffi;

@@ -13,10 +13,13 @@ use crate::host;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fatal;
 
+/// Where a core computation reports, in Postfix's msg(3) levels.
 pub trait Diag {
     /// Postfix's msg_verbose.
     fn verbose(&self) -> i32;
+    /// Postfix's msg_info().
     fn info(&mut self, text: &[u8]);
+    /// Postfix's msg_warn().
     fn warn(&mut self, text: &[u8]);
     /// Report a fatal error; the caller stops with `Err(Fatal)`.
     fn fatal(&mut self, text: &[u8]) -> Fatal;
@@ -46,17 +49,24 @@ impl Diag for HostDiag {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The level of a collected message.
 pub enum Level {
+    /// msg_info()
     Info,
+    /// msg_warn()
     Warning,
+    /// msg_fatal()
     Fatal,
+    /// msg_panic()
     Panic,
 }
 
 /// Messages kept in order, for callers that want errors as values.
 #[derive(Debug, Default)]
 pub struct Collect {
+    /// The msg_verbose level the computation sees.
     pub verbose: i32,
+    /// The messages, in order.
     pub messages: Vec<(Level, Vec<u8>)>,
 }
 

@@ -74,6 +74,7 @@ mod binding {
         unsafe { std::ffi::CStr::from_ptr(v) }.to_bytes().to_vec()
     }
 
+    /// Postfix's msg_verbose.
     pub fn verbose() -> i32 {
         // SAFETY: Postfix's msg_verbose is a plain int that Postfix itself
         // reads without synchronisation; Postfix is single-threaded.
@@ -82,24 +83,28 @@ mod binding {
 
     const FMT: &[u8] = b"%s\0";
 
+    /// Postfix's msg_info().
     pub fn info(text: &[u8]) {
         let t = c_text(text);
         // SAFETY: "%s" with one valid NUL-terminated string argument.
         unsafe { msg_info(FMT.as_ptr().cast(), t.as_ptr()) }
     }
 
+    /// Postfix's msg_warn().
     pub fn warn(text: &[u8]) {
         let t = c_text(text);
         // SAFETY: as in info().
         unsafe { msg_warn(FMT.as_ptr().cast(), t.as_ptr()) }
     }
 
+    /// Postfix's msg_fatal(): does not return.
     pub fn fatal(text: &[u8]) -> ! {
         let t = c_text(text);
         // SAFETY: as in info(); msg_fatal does not return.
         unsafe { msg_fatal(FMT.as_ptr().cast(), t.as_ptr()) }
     }
 
+    /// Postfix's msg_panic(): does not return.
     pub fn panic(text: &[u8]) -> ! {
         let t = c_text(text);
         // SAFETY: as in info(); msg_panic does not return.
@@ -145,20 +150,24 @@ mod binding {
             .map_or_else(|| p.default_value().to_vec(), |(_, v)| v.clone())
     }
 
+    /// Sets a main.cf parameter (pfinet_set_param()).
     pub fn set_param(p: super::Param, value: &[u8]) {
         let mut params = PARAMS.lock().unwrap_or_else(|e| e.into_inner());
         params.retain(|(q, _)| *q != p);
         params.push((p, value.to_vec()));
     }
 
+    /// Postfix's msg_verbose.
     pub fn verbose() -> i32 {
         VERBOSE.load(Ordering::Relaxed)
     }
 
+    /// Sets msg_verbose (pfinet_set_msg_verbose()).
     pub fn set_verbose(level: i32) {
         VERBOSE.store(level, Ordering::Relaxed)
     }
 
+    /// Sets the program name that starts each message (pfinet_msg_tag()).
     pub fn set_tag(tag: &[u8]) {
         *TAG.lock().unwrap_or_else(|e| e.into_inner()) = Some(tag.to_vec());
     }
@@ -192,20 +201,24 @@ mod binding {
         let _ = std::io::stderr().lock().write_all(&line);
     }
 
+    /// msg_info(): `PROG: text` on stderr.
     pub fn info(text: &[u8]) {
         emit(None, text)
     }
 
+    /// msg_warn(): `PROG: warning: text` on stderr.
     pub fn warn(text: &[u8]) {
         emit(Some("warning"), text)
     }
 
+    /// msg_fatal(): `PROG: fatal: text` on stderr, then exit status 1.
     pub fn fatal(text: &[u8]) -> ! {
         emit(Some("fatal"), text);
         // SAFETY: _exit ends the process at once, as Postfix's msg_fatal.
         unsafe { libc::_exit(1) }
     }
 
+    /// msg_panic(): `PROG: panic: text` on stderr, then abort.
     pub fn panic(text: &[u8]) -> ! {
         emit(Some("panic"), text);
         std::process::abort()
@@ -254,6 +267,7 @@ pub enum Param {
 }
 
 impl Param {
+    /// The parameter with this main.cf name, if pfinet reads it.
     pub fn by_name(name: &[u8]) -> Option<Param> {
         match name {
             b"inet_interfaces" => Some(Param::InetInterfaces),

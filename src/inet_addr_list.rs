@@ -26,9 +26,13 @@ use std::cmp::Ordering;
 /// are always zero in the lists pfinet builds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SockAddr {
+    /// AF_INET: the address bytes.
     V4([u8; 4]),
+    /// AF_INET6.
     V6 {
+        /// The address bytes.
         addr: [u8; 16],
+        /// sin6_scope_id.
         scope_id: u32,
     },
     /// Another family, as a kernel may report for a netmask.
@@ -89,10 +93,13 @@ impl SockAddr {
 pub trait AddrList {
     /// inet_addr_list_append().
     fn append(&mut self, sa: &SockAddr);
+    /// The number of addresses.
     fn len(&self) -> usize;
+    /// Whether the list is empty.
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// The address at index `i`.
     fn get(&self, i: usize) -> SockAddr;
     /// inet_addr_list_uniq().
     fn uniq(&mut self, diag: &mut dyn crate::diag::Diag) -> Result<(), crate::diag::Fatal>;
@@ -149,6 +156,7 @@ impl AddrList for Vec<SockAddr> {
 /// The part of a socket address that sock_addr_cmp_addr() reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AddrKey<'a> {
+    /// The address family (AF_*).
     pub family: u16,
     /// sin_addr (4 bytes) or sin6_addr (16 bytes), as stored.
     pub addr: &'a [u8],
@@ -247,6 +255,7 @@ pub fn sort_uniq<T: Clone>(
     uniq_sorted(v, &mut cmp)
 }
 
+/// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 pub mod abi {
     use super::*;
     use crate::{ffi, host};

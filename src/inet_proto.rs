@@ -19,11 +19,14 @@
 use crate::host::strerror;
 use crate::name_mask::name_mask;
 
+/// INET_PROTO_MASK_IPV4.
 pub const MASK_IPV4: u32 = 1 << 0;
+/// INET_PROTO_MASK_IPV6.
 pub const MASK_IPV6: u32 = 1 << 1;
 
 /// DNS record types (arpa/nameser.h).
 pub const T_A: u32 = 1;
+/// The DNS AAAA record type.
 pub const T_AAAA: u32 = 28;
 
 /// Postfix's proto_table for a build with or without IPv6.
@@ -42,9 +45,13 @@ pub fn proto_table(ipv6: bool) -> &'static [(&'static [u8], u32)] {
 /// The four results, without their terminating zeros.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InetProtoInfo {
+    /// PF_UNSPEC, PF_INET or PF_INET6.
     pub ai_family: u32,
+    /// PF_INET and/or PF_INET6 (without the terminating zero).
     pub ai_family_list: Vec<u32>,
+    /// T_AAAA and/or T_A.
     pub dns_atype_list: Vec<u32>,
+    /// AF_INET6 and/or AF_INET.
     pub sa_family_list: Vec<u8>,
 }
 
@@ -57,6 +64,7 @@ pub struct InetProto {
     pub warnings: Vec<Vec<u8>>,
     /// Fatal text; when set, `info` is meaningless.
     pub fatal: Option<Vec<u8>>,
+    /// The result (as INET_PROTO_INFO).
     pub info: InetProtoInfo,
 }
 
@@ -64,8 +72,11 @@ pub struct InetProto {
 pub type Probe = dyn Fn(Family) -> Result<(), i32>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A protocol family to probe with socket().
 pub enum Family {
+    /// PF_INET.
     Inet,
+    /// PF_INET6.
     Inet6,
 }
 
@@ -148,6 +159,7 @@ pub fn socket_probe(family: Family) -> Result<(), i32> {
         .map_err(|e| e as i32)
 }
 
+/// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 pub mod abi {
     use super::*;
     use crate::{ffi, host};

@@ -15,12 +15,14 @@
 //! `postfix` feature, stderr otherwise); [`ffi`] holds the panic boundary.
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
 
 pub mod addr_index;
 pub mod api;
 pub mod api_index;
 pub mod cidr_match;
 pub mod diag;
+pub mod dict_cidr;
 pub mod ffi;
 pub mod host;
 pub mod inet_addr_list;
@@ -28,12 +30,14 @@ pub mod inet_addr_local;
 pub mod inet_proto;
 pub mod inet_pton;
 pub mod mask_addr;
+pub mod match_list;
 pub mod match_ops;
 pub mod mynetworks;
 pub mod name_mask;
 #[cfg(target_os = "linux")]
 pub mod netlink;
 pub mod own_inet_addr;
+pub mod readlline;
 pub mod sys;
 pub mod valid_hostaddr;
 pub mod valid_mailhost_addr;

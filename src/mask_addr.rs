@@ -28,6 +28,7 @@ pub fn mask_addr(addr: &mut [u8], network_bits: u32) -> Result<(), Vec<u8>> {
     Ok(())
 }
 
+/// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 pub mod abi {
     use crate::{ffi, host};
 

@@ -32,10 +32,16 @@ pub fn is_dictionary(pattern: &[u8]) -> bool {
     pattern.first() != Some(&b'[') && pattern.contains(&b':')
 }
 
+/// match_hostaddr()'s first test: only an address made of hex digits,
+/// '.' and ':' is compared with anything (also with tables).
+pub fn is_address_text(addr: &[u8]) -> bool {
+    only(addr, V6_ADDR_STRING_CHARS)
+}
+
 /// match_hostaddr() for a non-dictionary pattern: `Ok(matched)`, or the
 /// cidr_match_parse() error text.
 pub fn match_hostaddr(addr: &[u8], pattern: &[u8], ipv6: bool) -> Result<bool, Vec<u8>> {
-    if !only(addr, V6_ADDR_STRING_CHARS) {
+    if !is_address_text(addr) {
         return Ok(false);
     }
     // Exact match with the address, or with [address].
@@ -60,6 +66,7 @@ pub fn match_hostaddr(addr: &[u8], pattern: &[u8], ipv6: bool) -> Result<bool, V
     Ok(parse_str(pattern, ipv6)?.matches_text(addr, ipv6))
 }
 
+/// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 pub mod abi {
     use crate::ffi;
     use crate::host::{self, VSTRING};

@@ -21,8 +21,11 @@ use crate::inet_pton::{ntop4, ntop6};
 use crate::mask_addr::mask_addr;
 use crate::name_mask::name_mask;
 
+/// mynetworks_style = class.
 pub const STYLE_CLASS: u32 = 1 << 0;
+/// mynetworks_style = subnet.
 pub const STYLE_SUBNET: u32 = 1 << 1;
+/// mynetworks_style = host.
 pub const STYLE_HOST: u32 = 1 << 2;
 
 const MASK_STYLES: &[(&[u8], u32)] = &[
@@ -223,6 +226,7 @@ pub fn to_vec(list: &dyn AddrList) -> Vec<SockAddr> {
     (0..list.len()).map(|i| list.get(i)).collect()
 }
 
+/// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 pub mod abi {
     use super::*;
     use crate::diag::HostDiag;

@@ -14,8 +14,11 @@ pub const DEFAULT_DELIM: &[u8] = b", \t\r\n";
 /// the fatal text that ends it early, if any.
 #[derive(Debug, PartialEq, Eq)]
 pub struct NameMask {
+    /// The bits of the names found.
     pub mask: u32,
+    /// msg_verbose messages.
     pub verbose: Vec<Vec<u8>>,
+    /// The fatal error text, for an unknown name.
     pub fatal: Option<Vec<u8>>,
 }
 

@@ -34,18 +34,23 @@ use crate::inet_proto::InetProtoInfo;
 use crate::name_mask::mystrtok;
 use crate::sys::Sys;
 
+/// inet_interfaces = all.
 pub const INET_INTERFACES_ALL: &[u8] = b"all";
+/// inet_interfaces = loopback-only.
 pub const INET_INTERFACES_LOCAL: &[u8] = b"loopback-only";
 const SEP: &[u8] = b" \t,";
 
 /// What the computations need from their caller.
 pub struct Ctx<'a> {
+    /// inet_proto_init()'s result.
     pub proto: &'a InetProtoInfo,
     /// The inet_addr_local lookup method.
     pub config: Config,
     /// The build's HAS_IPV6.
     pub ipv6: bool,
+    /// The system calls.
     pub sys: &'a mut dyn Sys,
+    /// Where messages go.
     pub diag: &'a mut dyn Diag,
     /// A new, empty list of the caller's kind (for Postfix's temporaries).
     pub new_list: fn() -> Box<dyn AddrList>,
@@ -239,6 +244,7 @@ pub fn contains(list: &dyn AddrList, addr: &SockAddr) -> bool {
     (0..list.len()).any(|i| list.get(i).eq_addr(addr))
 }
 
+/// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 pub mod abi {
     use super::*;
     use crate::diag::HostDiag;

@@ -13,8 +13,11 @@ use crate::inet_addr_list::SockAddr;
 /// address's family (as Postfix reads it after fixing sa_family).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ifaddr {
+    /// ifa_flags.
     pub flags: u32,
+    /// ifa_addr, if any.
     pub addr: Option<SockAddr>,
+    /// ifa_netmask, if any.
     pub netmask: Option<SockAddr>,
 }
 
@@ -38,6 +41,7 @@ pub trait Sys {
     fn getifaddrs(&mut self, families: &[i32]) -> Result<Vec<Ifaddr>, i32>;
     /// socket(af, SOCK_DGRAM, 0).
     fn ioctl_socket(&mut self, af: i32) -> Result<Box<dyn IoctlSocket>, i32>;
+    /// The contents of a file, or the errno.
     fn read_file(&mut self, path: &str) -> Result<Vec<u8>, i32>;
     /// getaddrinfo(host, NULL, {ai_family = family, ai_socktype =
     /// SOCK_STREAM}): the addresses in order, or the EAI_* error.
@@ -296,8 +300,11 @@ impl IoctlSocket for Socket {
 #[cfg(test)]
 #[derive(Default)]
 pub struct FakeSys {
+    /// What getifaddrs() answers (None: ENOSYS).
     pub ifaddrs: Option<Result<Vec<Ifaddr>, i32>>,
+    /// Makes the sockets the ioctl lookups use (None: ENOSYS).
     pub ioctl: Option<Box<dyn Fn() -> Box<dyn IoctlSocket>>>,
+    /// Host names and their addresses.
     pub names: Vec<(&'static [u8], Vec<SockAddr>)>,
 }
 

@@ -136,6 +136,7 @@ pub fn valid_ipv6_hostaddr(addr: &[u8]) -> Result<(), Vec<u8>> {
     }
 }
 
+/// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 pub mod abi {
     use crate::{ffi, host};
     use libc::{c_char, c_int};

@@ -60,6 +60,7 @@ pub fn valid_mailhost_literal(addr: &[u8], ipv6: bool) -> Result<(), Vec<u8>> {
     valid_mailhost_addr(&addr[1..last]).map(drop)
 }
 
+/// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 pub mod abi {
     use crate::{ffi, host};
     use libc::{c_char, c_int};

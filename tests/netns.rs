@@ -16,7 +16,10 @@
 //!    with the same argv[0];
 //! 3. pfinet's rtnetlink reading of the interface tables (src/netlink.rs,
 //!    which its getifaddrs method uses) equals the C library's
-//!    getifaddrs(), entry for entry, for IPv4, IPv6 and both.
+//!    getifaddrs(), entry for entry, for IPv4, IPv6 and both;
+//! 4. the `pfinet` command, `pfinet interfaces --protocols P --method M`,
+//!    prints the stock driver's address/mask lines (without the driver's
+//!    own messages) and exits 0.
 //!
 //! Everything stays inside the namespaces: nothing is sent anywhere.
 
@@ -393,7 +396,7 @@ fn check_topology(topology: &str, batch: &str, protocols: &[Option<&str>], fixtu
     let snap = ns.settled_snapshot();
     fixture(&snap);
     let mut failures = Vec::new();
-    let (mut stock_runs, mut pfinet_runs) = (0, 0);
+    let (mut stock_runs, mut pfinet_runs, mut cli_runs) = (0, 0, 0);
     for &method in &METHODS {
         let stock = d.stock(method);
         for &p in protocols {
@@ -411,7 +414,33 @@ fn check_topology(topology: &str, batch: &str, protocols: &[Option<&str>], fixtu
                 failures.push(format!("stock driver vs kernel, {what}:\n{why}"));
             }
 
-            // 2. pfinet against stock, with -m and (getifaddrs) without
+            // 2. the pfinet command: stock's address/mask lines (stock's
+            //    driver adds messages: msg_verbose is on, and it complains
+            //    about zero or one address), exit 0
+            let cli_protocols = p.unwrap_or("all");
+            let cli_args = [
+                "interfaces",
+                "--protocols",
+                cli_protocols,
+                "--method",
+                method.name(),
+            ];
+            let (cout, ccode) =
+                ns.run("pfinet", Path::new(env!("CARGO_BIN_EXE_pfinet")), &cli_args);
+            cli_runs += 1;
+            let lines: String = out
+                .lines()
+                .filter(|l| !l.starts_with(&format!("{ARGV0}: ")))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            if (cout.as_str(), ccode) != (lines.as_str(), 0) {
+                failures.push(format!(
+                    "pfinet interfaces vs stock, {what}: exit {ccode}\n{}",
+                    first_differences(&lines, &cout, 8)
+                ));
+            }
+
+            // 3. pfinet against stock, with -m and (getifaddrs) without
             let Ok(pfinet) = &d.pfinet else { continue };
             let mut runs = vec![["-m", method.name()].to_vec()];
             if method == Method::Getifaddrs {
@@ -436,7 +465,8 @@ fn check_topology(topology: &str, batch: &str, protocols: &[Option<&str>], fixtu
     failures.extend(netlink_vs_libc(&ns));
     eprintln!(
         "topology {topology}: {} addresses, {stock_runs} stock runs checked against \
-         the kernel, {pfinet_runs} pfinet runs against stock",
+         the kernel, {pfinet_runs} pfinet driver runs and {cli_runs} `pfinet interfaces` \
+         runs against stock",
         snap.addrs.len()
     );
     let after = Snapshot::take(&ns);

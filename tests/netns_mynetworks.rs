@@ -17,6 +17,9 @@
 //!    address with `mynetworks_style = class`, an interface address that
 //!    is not local, an address of a disabled family, a bad style or
 //!    protocol name);
+//!    the `pfinet` command, `pfinet mynetworks --config DIR -h` (argv[0]
+//!    "postconf" too), prints the same and exits with the same code, except
+//!    2 where Postfix's fatal error exits 1;
 //! 2. for a few (inet_protocols, inet_interfaces) pairs, Postfix's own
 //!    own_inet_addr test driver (msg_verbose 10: every list append is
 //!    logged, so the order is checked too) and pfinet's twin
@@ -67,6 +70,8 @@ struct Tools {
     own_stock: PathBuf,
     /// c_tests/own_inet_addr.c against libpfinet.a.
     own_pfinet: PathBuf,
+    /// The `pfinet` command (`pfinet mynetworks --config DIR -h`).
+    cli: PathBuf,
 }
 
 fn tools() -> &'static Tools {
@@ -84,6 +89,7 @@ fn tools() -> &'static Tools {
                 true,
             ),
             own_pfinet: pfinet_program("own_inet_addr.c", default_variant(), Link::Static),
+            cli: PathBuf::from(env!("CARGO_BIN_EXE_pfinet")),
         }
     })
 }
@@ -251,6 +257,8 @@ impl Topology {
 #[derive(Default)]
 struct Outcome {
     mynetworks: usize,
+    /// Of those, also compared with `pfinet mynetworks --config DIR -h`.
+    cli: usize,
     /// Stock mynetworks answers also checked against [`model`].
     modelled: usize,
     own: usize,
@@ -282,15 +290,17 @@ enum Job<'a> {
     Own(&'a str, &'a str),
 }
 
+/// A program's output and exit code.
+type Run = (String, i32);
+
+/// Stock's answer, pfinet's twin's, and (mynetworks jobs) the pfinet
+/// command's.
+type Answers = (Run, Run, Option<Run>);
+
 /// `jobs` run by `workers` threads at once, answers in `jobs` order.
 /// Postfix's msg_fatal() sleeps a second before it exits, and many cases
 /// are fatal: running several at a time hides that.
-fn run_jobs(
-    ns: &Netns,
-    work: &WorkDir,
-    jobs: &[Job],
-    workers: usize,
-) -> Vec<((String, i32), (String, i32))> {
+fn run_jobs(ns: &Netns, work: &WorkDir, jobs: &[Job], workers: usize) -> Vec<Answers> {
     let tools = tools();
     let next = AtomicUsize::new(0);
     let answers = Mutex::new(Vec::new());
@@ -311,11 +321,17 @@ fn run_jobs(
                                     &tools.mynetworks,
                                     &[&c.protocols, &c.style, &c.interfaces],
                                 ),
+                                Some(ns.run(
+                                    POSTCONF,
+                                    &tools.cli,
+                                    &["mynetworks", "--config", dir, "-h"],
+                                )),
                             )
                         }
                         Job::Own(p, i) => (
                             ns.run(OWN, &tools.own_stock, &[p, i]),
                             ns.run(OWN, &tools.own_pfinet, &[p, i]),
+                            None,
                         ),
                     };
                     answers.lock().unwrap().push((n, pair));
@@ -383,7 +399,7 @@ fn run_topology(t: &Topology) -> Outcome {
 
     // PFINET_NETNS_SHOW=1: print every case and stock's answer.
     let show = std::env::var_os("PFINET_NETNS_SHOW").is_some();
-    for (job, (stock, ours)) in jobs.iter().zip(&answers) {
+    for (job, (stock, ours, cli)) in jobs.iter().zip(&answers) {
         if show {
             let what = match job {
                 Job::Mynetworks(c) => format!("{:?} {:?} {:?}", c.protocols, c.style, c.interfaces),
@@ -405,6 +421,19 @@ fn run_topology(t: &Topology) -> Outcome {
                         stock,
                         ours,
                     ));
+                }
+                // The pfinet command: the same text; exit 2 where Postfix's
+                // fatal error exits 1.
+                if let Some(cli) = cli {
+                    o.cli += 1;
+                    let code = if stock.1 == 1 { 2 } else { stock.1 };
+                    if (&cli.0, cli.1) != (&stock.0, code) {
+                        o.differences.push(describe(
+                            &format!("pfinet mynetworks --config, {c:?}"),
+                            stock,
+                            cli,
+                        ));
+                    }
                 }
                 if stock.0.is_empty() {
                     o.problems.push(format!("stock printed nothing for {c:?}"));
@@ -1088,22 +1117,25 @@ fn mynetworks_and_own_inet_addr_equal_stock() {
     results.sort_by_key(|r| r.0);
 
     let (mut total, mut mynet, mut own, mut diffs, mut modelled) = (0, 0, 0, 0, 0);
+    let mut cli = 0;
     let mut report = String::new();
     for (_, name, took, r) in &results {
         match r {
             Ok(o) => {
-                let n = o.mynetworks + o.own;
+                let n = o.mynetworks + o.own + o.cli;
                 total += n;
                 mynet += o.mynetworks;
                 modelled += o.modelled;
                 own += o.own;
+                cli += o.cli;
                 diffs += o.differences.len();
                 eprintln!(
                     "netns mynetworks ({name}): {n} comparisons ({} mynetworks, {} \
-                     own_inet_addr), {} differences; {} stock answers checked against the \
-                     kernel; {:.1} s",
+                     own_inet_addr, {} pfinet command), {} differences; {} stock answers \
+                     checked against the kernel; {:.1} s",
                     o.mynetworks,
                     o.own,
+                    o.cli,
                     o.differences.len(),
                     o.modelled,
                     took.as_secs_f64()
@@ -1132,7 +1164,8 @@ fn mynetworks_and_own_inet_addr_equal_stock() {
         }
     }
     eprintln!(
-        "netns mynetworks: {total} comparisons ({mynet} mynetworks, {own} own_inet_addr), \
+        "netns mynetworks: {total} comparisons ({mynet} mynetworks, {own} own_inet_addr, \
+         {cli} pfinet command), \
          {diffs} differences; {modelled} stock answers checked against the kernel; {} \
          topologies, {:.1} s (programs built in {:.1} s)",
         results.len(),

@@ -8,7 +8,7 @@
 //! family, as Postfix fixes it.
 //!
 //! DIAGNOSTICS: a failing getifaddrs() is fatal,
-//! "inet_addr_local[getifaddrs]: getifaddrs: ERROR".
+//! "inet_addr_local\[getifaddrs\]: getifaddrs: ERROR".
 
 use super::{Event, m};
 use crate::inet_addr_list::SockAddr;

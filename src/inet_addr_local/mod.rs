@@ -6,7 +6,7 @@
 //! that order) to `addr_list` and, when `mask_list` is not null, its netmask
 //! at the same index; it returns the number of addresses appended
 //! (src/util/inet_addr_local.c). Postfix needs these to avoid mail loops,
-//! to recognise user@[address] as local and, with the masks, to compute
+//! to recognise user@\[address\] as local and, with the masks, to compute
 //! mynetworks.
 //!
 //! The lookup method is chosen at compile time as Postfix's sys_defs.h
@@ -57,17 +57,24 @@ pub enum Event {
 /// HAS_SIOCGLIF and HAS_PROCNET_IFINET6 (none: SIOCGIFCONF).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Config {
+    /// HAVE_GETIFADDRS: getifaddrs(3) for both families.
     pub getifaddrs: bool,
+    /// HAS_SIOCGLIF: SIOCGLIFCONF (Solaris).
     pub siocglif: bool,
+    /// HAS_PROCNET_IFINET6: IPv6 from /proc/net/if_inet6.
     pub procnet_ifinet6: bool,
 }
 
 /// One lookup method for one family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// getifaddrs(3).
     Getifaddrs,
+    /// SIOCGLIFCONF and SIOCGLIFNETMASK.
     Siocglif,
+    /// SIOCGIFCONF and SIOCGIFNETMASK.
     Siocgif,
+    /// /proc/net/if_inet6 (IPv6 only).
     ProcnetIfinet6,
 }
 
@@ -284,6 +291,7 @@ pub fn run(
     replay(&events, addrs, masks, diag)
 }
 
+/// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 pub mod abi {
     use super::*;
     use crate::diag::HostDiag;

@@ -18,11 +18,13 @@ use crate::inet_addr_list::SockAddr;
 use crate::mask_addr::mask_addr;
 use crate::sys::Sys;
 
+/// The file Linux lists its IPv6 addresses in.
 pub const PATH: &str = "/proc/net/if_inet6";
 
 /// stdio's BUFSIZ: fgets() returns at most BUFSIZ - 1 bytes per call.
 const BUFSIZ: usize = 8192;
 
+/// ial_procnet_ifinet6(): the events for this host's IPv6 addresses.
 pub fn lookup(sys: &mut dyn Sys, events: &mut Vec<Event>) {
     match sys.read_file(PATH) {
         Ok(data) => parse(&data, events),

@@ -6,7 +6,7 @@
 //! unspecified address is skipped. Records are `struct ifreq` as Linux
 //! lays them out (no sa_len).
 //!
-//! DIAGNOSTICS: fatal "inet_addr_local[siocgif]: ioctl SIOCGIFCONF: ERROR"
+//! DIAGNOSTICS: fatal "inet_addr_local\[siocgif\]: ioctl SIOCGIFCONF: ERROR"
 //! and "... ioctl SIOCGIFNETMASK: ERROR"; see also ial_socket().
 
 use super::{Event, conf_loop, ial_socket, m};
@@ -15,10 +15,12 @@ use crate::sys::Sys;
 
 /// sizeof(struct ifreq), and the offset of ifr_addr in it.
 pub const IFREQ_SIZE: usize = std::mem::size_of::<libc::ifreq>();
+/// Offset of ifr_addr in struct ifreq.
 pub const IFR_ADDR: usize = libc::IFNAMSIZ;
 
 const NAME: &str = "inet_addr_local[siocgif]";
 
+/// ial_siocgif(): the events for family `af` (masks when `masks`).
 pub fn lookup(af: i32, masks: bool, ipv6: bool, sys: &mut dyn Sys, events: &mut Vec<Event>) {
     let Some(mut sock) = ial_socket(af, ipv6, sys, events) else {
         return;

@@ -7,7 +7,7 @@
 //! has no such ioctl: there [`crate::sys::System`] answers ENOTTY, and the
 //! tests drive this code with a simulated kernel.
 //!
-//! DIAGNOSTICS: fatal "inet_addr_local[siocglif]: address family was N,
+//! DIAGNOSTICS: fatal "inet_addr_local\[siocglif\]: address family was N,
 //! must be AF_INET (2) or AF_INET6 (M)", "... ioctl SIOCGLIFCONF: ERROR",
 //! "... ioctl(SIOCGLIFNETMASK): ERROR"; see also ial_socket().
 
@@ -17,10 +17,12 @@ use crate::sys::Sys;
 
 /// sizeof(struct lifreq) and offsetof(struct lifreq, lifr_addr) (illumos).
 pub const LIFREQ_SIZE: usize = 376;
+/// Offset of lifr_addr in struct lifreq.
 pub const LIFR_ADDR: usize = 40;
 
 const NAME: &str = "inet_addr_local[siocglif]";
 
+/// ial_siocglif(): the events for family `af` (masks when `masks`).
 pub fn lookup(af: i32, masks: bool, ipv6: bool, sys: &mut dyn Sys, events: &mut Vec<Event>) {
     if af != libc::AF_INET && af != libc::AF_INET6 {
         let text = format!(

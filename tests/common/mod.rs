@@ -87,19 +87,15 @@ impl Variant {
     }
 }
 
-/// The link line cargo reports for a static pfinet (checked by a test).
+/// The link line cargo reports for a static pfinet: the file
+/// `native-static-libs`, which also gives pfinet.pc its Libs.private
+/// (tests/c_tests.rs checks it against cargo's report).
 pub fn native_static_libs() -> Vec<String> {
-    [
-        "-lgcc_s",
-        "-lutil",
-        "-lrt",
-        "-lpthread",
-        "-lm",
-        "-ldl",
-        "-lc",
-    ]
-    .map(String::from)
-    .to_vec()
+    std::fs::read_to_string(repo().join("native-static-libs"))
+        .expect("native-static-libs")
+        .split_whitespace()
+        .map(String::from)
+        .collect()
 }
 
 /// Build (once per test process) the pfinet variant with these features.
@@ -223,19 +219,28 @@ pub fn stock_postfix_driver(src: &str, name: &str, defines: &[&str], ipv6: bool)
 /// Run `exe args` with argv[0] set to `argv0` (Postfix's messages start
 /// with it); stdout and stderr merged in order, and the exit code.
 pub fn run_as(argv0: &str, exe: &Path, args: &[&str], cwd: Option<&Path>) -> (String, i32) {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("exec -a \"$0\" \"$@\" 2>&1")
-        .arg(argv0)
-        .arg(exe)
-        .args(args);
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    // One pipe for both streams keeps their order (`exec -a` is not in
+    // every /bin/sh, so argv[0] is set here).
+    let (mut reader, writer) = std::io::pipe().expect("pipe");
+    let mut cmd = Command::new(exe);
+    cmd.arg0(argv0)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(writer.try_clone().expect("dup"))
+        .stdout(writer);
     if let Some(d) = cwd {
         cmd.current_dir(d);
     }
-    let out = cmd.stdin(Stdio::null()).output().expect("spawn");
+    let mut child = cmd.spawn().expect("spawn");
+    drop(cmd); // our write ends: EOF when the child exits
+    let mut out = Vec::new();
+    reader.read_to_end(&mut out).expect("read child output");
+    let status = child.wait().expect("wait");
     (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out).into_owned(),
+        status.code().unwrap_or(-1),
     )
 }
 

@@ -1,0 +1,67 @@
+# Makefile - build and install pfinet as a C library (see README.md, "Install").
+#
+#   make                      cargo build (library: static and shared; the pfinet command)
+#   make install PREFIX=/usr/local DESTDIR=
+#                             libpfinet.a, libpfinet.so.VERSION (soname libpfinet.so.MAJOR)
+#                             and its links, pfinet.h + pfinet_config.h, pfinet.pc, the
+#                             pfinet command, man pages (man1, man3)
+#   make install-files ...    the same without building (what `make` built)
+#   make uninstall PREFIX=... DESTDIR=
+#
+# CARGO_FLAGS passes cargo options (e.g. --features postfix, or
+# --no-default-features --features have_getifaddrs for a build without
+# IPv6); PROFILE=debug installs the debug build.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+CARGO ?= cargo
+CARGO_FLAGS ?=
+PROFILE ?= release
+INSTALL ?= install
+
+VERSION := $(shell sed -n 's/^version = "\([^"]*\)"/\1/p' Cargo.toml | head -n 1)
+MAJOR := $(firstword $(subst ., ,$(VERSION)))
+OUT := target/$(PROFILE)
+ifeq ($(PROFILE),debug)
+CARGO_PROFILE := --profile dev
+else
+CARGO_PROFILE := --profile $(PROFILE)
+endif
+
+.PHONY: all build install install-files uninstall
+
+all: build
+
+build:
+	$(CARGO) build $(CARGO_PROFILE) $(CARGO_FLAGS) --lib --bins
+
+install: build
+	$(MAKE) install-files
+
+install-files:
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	$(INSTALL) -m 644 $(OUT)/libpfinet.a $(DESTDIR)$(LIBDIR)/libpfinet.a
+	$(INSTALL) -m 755 $(OUT)/libpfinet.so $(DESTDIR)$(LIBDIR)/libpfinet.so.$(VERSION)
+	ln -sf libpfinet.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libpfinet.so.$(MAJOR)
+	ln -sf libpfinet.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libpfinet.so
+	$(INSTALL) -m 644 include/pfinet.h $(OUT)/include/pfinet_config.h $(DESTDIR)$(INCLUDEDIR)/
+	$(INSTALL) -m 755 $(OUT)/pfinet $(DESTDIR)$(BINDIR)/pfinet
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e "s|@LIBS_PRIVATE@|$$(cat native-static-libs)|" pfinet.pc.in \
+	    >$(DESTDIR)$(PKGCONFIGDIR)/pfinet.pc
+	$(INSTALL) -m 644 man/man1/*.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 644 man/man3/*.3 $(DESTDIR)$(MANDIR)/man3/
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libpfinet.a $(DESTDIR)$(LIBDIR)/libpfinet.so \
+	    $(DESTDIR)$(LIBDIR)/libpfinet.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libpfinet.so.$(VERSION) \
+	    $(DESTDIR)$(INCLUDEDIR)/pfinet.h $(DESTDIR)$(INCLUDEDIR)/pfinet_config.h \
+	    $(DESTDIR)$(BINDIR)/pfinet $(DESTDIR)$(PKGCONFIGDIR)/pfinet.pc
+	for f in man/man1/*.1 man/man3/*.3; do rm -f $(DESTDIR)$(MANDIR)/$${f#man/}; done

@@ -1,0 +1,360 @@
+//! match_list - an address match list, entry by entry
+//!
+//! Postfix's address match lists (`mynetworks`, `smtpd_client_restrictions`'s
+//! lists, `debug_peer_list`...: addr_match_list(3), built on match_list(3)
+//! with match_hostaddr()) are patterns separated by commas or white space,
+//! each optionally negated by `!` (an odd count negates); the first pattern
+//! that matches decides: a match for a positive pattern, no match for a
+//! negated one; when none matches, the answer is no match. A `/file/name`
+//! pattern stands for the patterns in that file (lines starting with `#`
+//! skipped; `!/file` negates each of them); `type:table` patterns are
+//! table lookups. Patterns and the address are case-folded.
+//!
+//! [`MatchList::parse`] keeps each pattern with where it came from (its
+//! index, its text, the file and line), and [`MatchList::evaluate`] says
+//! which one decided (through [`crate::addr_index::MatchList`]), which
+//! Postfix does not report. pfinet does not open
+//! tables: a `type:table` entry is listed in [`Evaluation::not_evaluated`]
+//! and treated as not matching.
+//!
+//! DIAGNOSTICS: error `open file FILE: ERROR` for a `/file` that cannot
+//! be opened; warnings `PNAME: comment at end of line is not supported:
+//! TEXT REST` (the rest of the list is ignored), `PNAME: WHY` for a
+//! malformed net/mask pattern (the evaluation stops with an error, as with
+//! Postfix's MATCH_FLAG_RETURN), `non-existent:FILE is unavailable. open
+//! file FILE: ERROR` and `PNAME: non-existent:FILE: table lookup problem`
+//! for a `/file` that cannot be opened; fatal: `PNAME: no pattern after
+//! '!'`, `open dictionary: expecting "type:name" form instead of "TEXT"`
+//! (a bare IPv6 address such as `::1` is a table name to Postfix).
+
+use crate::addr_index::{MatchList as AddrIndex, Step};
+use crate::match_ops::{is_address_text, is_dictionary};
+
+/// Postfix's CHARS_COMMA_SP: the list separators.
+const SEPARATORS: &[u8] = b", \t\r\n";
+
+/// What an entry is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// An address or net/mask pattern, case-folded, without its `!`.
+    Address(Vec<u8>),
+    /// A `type:table` lookup (not evaluated by pfinet).
+    Table(Vec<u8>),
+    /// A `/file` that could not be opened: every lookup fails, with the
+    /// reason (`open file FILE: ERROR`).
+    MissingFile {
+        /// The file name.
+        path: Vec<u8>,
+        /// Why it could not be opened.
+        reason: Vec<u8>,
+    },
+}
+
+/// One pattern of the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The pattern as written, with its `!`s.
+    pub text: Vec<u8>,
+    /// False when negated.
+    pub positive: bool,
+    /// What it is.
+    pub kind: Kind,
+    /// The file and line (from 1) it was read from, for `/file` patterns.
+    pub source: Option<(Vec<u8>, usize)>,
+}
+
+/// A parsed list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatchList {
+    /// Postfix's `pname`: the parameter name its messages start with.
+    pub pname: Vec<u8>,
+    /// The patterns, in order (files expanded in place).
+    pub entries: Vec<Entry>,
+    /// Messages from parsing, in order.
+    pub messages: Vec<(Severity, Vec<u8>)>,
+}
+
+/// How Postfix logs a message: msg_warn() or msg_error().
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// `warning:`
+    Warning,
+    /// `error:` (Postfix goes on, but counts it)
+    Error,
+}
+
+/// What [`MatchList::evaluate`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evaluation {
+    /// The index of the entry that decided, if one did (on an error: the
+    /// entry that failed).
+    pub decided_by: Option<usize>,
+    /// Postfix's answer: true for a match.
+    pub matched: bool,
+    /// An error stopped the evaluation (Postfix: `list->error` set).
+    pub error: bool,
+    /// Warnings Postfix logs during the match.
+    pub warnings: Vec<Vec<u8>>,
+    /// `type:table` entries before the decision that pfinet took as not
+    /// matching without looking them up.
+    pub not_evaluated: Vec<usize>,
+}
+
+/// mystrtokq(): the next token not split inside balanced braces, and the
+/// rest after its delimiter.
+fn mystrtokq<'a>(s: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let Some(start) = s.iter().position(|c| !SEPARATORS.contains(c)) else {
+        *s = &s[s.len()..];
+        return None;
+    };
+    let t = &s[start..];
+    let mut level = 0;
+    for (i, &c) in t.iter().enumerate() {
+        if c == b'{' {
+            level += 1;
+        } else if level > 0 && c == b'}' {
+            level -= 1;
+        } else if level == 0 && SEPARATORS.contains(&c) {
+            *s = &t[i + 1..];
+            return Some(&t[..i]);
+        }
+    }
+    *s = &t[t.len()..];
+    Some(t)
+}
+
+/// Reads a `/file` pattern's file: its bytes, or the errno.
+pub type ReadFile<'a> = dyn FnMut(&[u8]) -> Result<Vec<u8>, i32> + 'a;
+
+impl MatchList {
+    /// match_list_init() for an address list named `pname` (Postfix's
+    /// parameter name). `Err` holds the fatal text.
+    pub fn parse(
+        pname: &[u8],
+        list: &[u8],
+        read_file: &mut ReadFile,
+    ) -> Result<MatchList, Vec<u8>> {
+        let mut l = MatchList {
+            pname: pname.to_vec(),
+            ..MatchList::default()
+        };
+        l.parse_into(list, true, None, read_file)?;
+        Ok(l)
+    }
+
+    fn parse_into(
+        &mut self,
+        text: &[u8],
+        init_match: bool,
+        source: Option<(&[u8], usize)>,
+        read_file: &mut ReadFile,
+    ) -> Result<(), Vec<u8>> {
+        let mut bp = &text[..text.iter().position(|&c| c == 0).unwrap_or(text.len())];
+        while let Some(start) = mystrtokq(&mut bp) {
+            if start[0] == b'#' {
+                let warning = [
+                    &self.pname,
+                    b": comment at end of line is not supported: ".as_slice(),
+                    start,
+                    b" ",
+                    bp,
+                ]
+                .concat();
+                self.messages.push((Severity::Warning, warning));
+                break;
+            }
+            let bangs = start.iter().take_while(|&&c| c == b'!').count();
+            let positive = init_match == (bangs % 2 == 0);
+            let item = &start[bangs..];
+            if item.is_empty() {
+                return Err([&self.pname, b": no pattern after '!'".as_slice()].concat());
+            }
+            let entry = |kind| Entry {
+                text: start.to_vec(),
+                positive,
+                kind,
+                source: source.map(|(f, n)| (f.to_vec(), n)),
+            };
+            if item[0] == b'/' {
+                match read_file(item) {
+                    Err(errno) => {
+                        let reason =
+                            [b"open file ", item, b": ", &crate::host::strerror(errno)].concat();
+                        self.messages.push((Severity::Error, reason.clone()));
+                        // Postfix's surrogate table replaces the pattern, negation and all.
+                        let mut e = entry(Kind::MissingFile {
+                            path: item.to_vec(),
+                            reason,
+                        });
+                        e.positive = true;
+                        self.entries.push(e);
+                    }
+                    Ok(data) => {
+                        for (n, line) in data.split_inclusive(|&c| c == b'\n').enumerate() {
+                            if line.first() != Some(&b'#') {
+                                self.parse_into(line, positive, Some((item, n + 1)), read_file)?;
+                            }
+                        }
+                    }
+                }
+            } else if is_dictionary(item) {
+                // dict_open()'s check, made when Postfix opens the table.
+                let colon = item.iter().position(|&c| c == b':').unwrap_or(0);
+                if colon == 0 || colon + 1 == item.len() {
+                    return Err([
+                        b"open dictionary: expecting \"type:name\" form instead of \"".as_slice(),
+                        item,
+                        b"\"",
+                    ]
+                    .concat());
+                }
+                self.entries.push(entry(Kind::Table(item.to_vec())));
+            } else {
+                self.entries
+                    .push(entry(Kind::Address(item.to_ascii_lowercase())));
+            }
+        }
+        Ok(())
+    }
+
+    /// match_list_match() with match_hostaddr() for `addr`: which entry
+    /// decided, and Postfix's answer.
+    pub fn evaluate(&self, addr: &[u8], ipv6: bool) -> Evaluation {
+        let addr = addr.to_ascii_lowercase();
+        let mut ev = Evaluation::default();
+        // match_hostaddr() looks at nothing for a non-address.
+        if !is_address_text(&addr) || self.entries.is_empty() {
+            return ev;
+        }
+        // The patterns as Postfix's list holds them; a missing /file is
+        // Postfix's surrogate table.
+        let patterns: Vec<Vec<u8>> = self
+            .entries
+            .iter()
+            .map(|e| {
+                let bang: &[u8] = if e.positive { b"" } else { b"!" };
+                match &e.kind {
+                    Kind::Address(p) | Kind::Table(p) => [bang, p].concat(),
+                    Kind::MissingFile { path, .. } => [b"non-existent:", path.as_slice()].concat(),
+                }
+            })
+            .collect();
+        let Some(index) = AddrIndex::new(&patterns, ipv6) else {
+            ev.error = true;
+            ev.warnings
+                .push([&self.pname, b": too many patterns".as_slice()].concat());
+            return ev;
+        };
+        let mut from = 0;
+        loop {
+            match index.lookup(&addr, from) {
+                Step::NoMatch => return ev,
+                Step::Match { entry, negated } => {
+                    ev.decided_by = Some(entry);
+                    ev.matched = !negated;
+                    return ev;
+                }
+                Step::Error { entry, text } => {
+                    ev.warnings
+                        .push([&self.pname, b": ".as_slice(), &text].concat());
+                    ev.decided_by = Some(entry);
+                    ev.error = true;
+                    return ev;
+                }
+                Step::Dictionary { entry, next } => {
+                    if let Kind::MissingFile { reason, .. } = &self.entries[entry].kind {
+                        let table = &patterns[entry];
+                        ev.warnings
+                            .push([table, b" is unavailable. ".as_slice(), reason].concat());
+                        let problem = [table, b": table lookup problem".as_slice()].concat();
+                        ev.warnings
+                            .push([&self.pname, b": ".as_slice(), &problem].concat());
+                        ev.decided_by = Some(entry);
+                        ev.error = true;
+                        return ev;
+                    }
+                    ev.not_evaluated.push(entry);
+                    from = next;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(text: &str) -> MatchList {
+        let mut no_files = |_: &[u8]| Err(libc::ENOENT);
+        MatchList::parse(b"mynetworks", text.as_bytes(), &mut no_files).unwrap()
+    }
+
+    #[test]
+    fn first_match_decides_and_negation_flips() {
+        // From match_list(3): first match wins; "!" negates.
+        let l = list("127.0.0.0/8, !192.0.2.0/25 192.0.2.0/24 [2001:DB8::]/32");
+        let ev = |a: &str| {
+            let e = l.evaluate(a.as_bytes(), true);
+            (e.decided_by, e.matched, e.error)
+        };
+        assert_eq!(ev("127.0.0.1"), (Some(0), true, false));
+        assert_eq!(ev("192.0.2.1"), (Some(1), false, false));
+        assert_eq!(ev("192.0.2.200"), (Some(2), true, false));
+        assert_eq!(ev("2001:db8::1"), (Some(3), true, false));
+        assert_eq!(ev("2001:DB8::1"), (Some(3), true, false));
+        assert_eq!(ev("10.0.0.1"), (None, false, false));
+        assert_eq!(l.entries[1].text, b"!192.0.2.0/25");
+    }
+
+    #[test]
+    fn errors_stop_the_walk() {
+        let l = list("10.0.0.0/33 127.0.0.1");
+        let e = l.evaluate(b"127.0.0.1", true);
+        assert!(e.error && !e.matched);
+        assert_eq!(e.decided_by, Some(0));
+        assert_eq!(
+            e.warnings,
+            vec![b"mynetworks: bad mask length in \"10.0.0.0/33\"".to_vec()]
+        );
+    }
+
+    #[test]
+    fn comments_tables_files_and_fatal() {
+        let l = list("1.2.3.4 #x y, z");
+        assert_eq!(l.entries.len(), 1);
+        assert_eq!(
+            l.messages,
+            vec![(
+                Severity::Warning,
+                b"mynetworks: comment at end of line is not supported: #x y, z".to_vec()
+            )]
+        );
+        let l = list("hash:/etc/x !{ a, b } 10.0.0.1");
+        assert_eq!(l.entries.len(), 3);
+        assert_eq!(l.entries[0].kind, Kind::Table(b"hash:/etc/x".to_vec()));
+        assert_eq!(l.entries[1].kind, Kind::Address(b"{ a, b }".to_vec()));
+        let e = l.evaluate(b"10.0.0.1", true);
+        assert_eq!((e.decided_by, e.not_evaluated), (Some(2), vec![0]));
+        let mut files = |p: &[u8]| {
+            assert_eq!(p, b"/f");
+            Ok(b"# c\n10.0.0.1 !10.0.0.2\n\n10.0.0.3\n".to_vec())
+        };
+        let l = MatchList::parse(b"p", b"!/f", &mut files).unwrap();
+        let got: Vec<_> = l
+            .entries
+            .iter()
+            .map(|e| (e.positive, e.source.clone().unwrap().1))
+            .collect();
+        assert_eq!(got, vec![(false, 2), (true, 2), (false, 4)]);
+        let mut none = |_: &[u8]| Err(libc::ENOENT);
+        assert_eq!(
+            MatchList::parse(b"p", b"1.2.3.4 !!", &mut none).unwrap_err(),
+            b"p: no pattern after '!'"
+        );
+        assert_eq!(
+            MatchList::parse(b"p", b"::1", &mut none).unwrap_err(),
+            b"open dictionary: expecting \"type:name\" form instead of \"::1\""
+        );
+    }
+}

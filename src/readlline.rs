@@ -1,0 +1,120 @@
+//! readlline - read logical lines of a table file
+//!
+//! Postfix's `readllines(buf, fp, lineno, first_line)` (src/util/readlline.c)
+//! joins a line and the lines after it that start with whitespace into one
+//! logical line (the newlines are dropped, the continuation's whitespace is
+//! kept); comment lines (`#` after optional whitespace), empty lines and
+//! all-whitespace lines are skipped, also between continuation lines.
+//! [`logical_lines`] does the same for a whole file's text.
+//!
+//! DIAGNOSTICS: `PATH: logical line must not start with whitespace:
+//! "TEXT"` (the first 30 bytes, then `...` when longer) for text that
+//! continues nothing; that text is skipped, as in Postfix.
+
+/// One logical line and the number of the physical line it starts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogicalLine {
+    /// Number (from 1) of the first physical line.
+    pub first_line: usize,
+    /// The joined text, without newlines.
+    pub text: Vec<u8>,
+}
+
+/// Postfix's ISSPACE(): ASCII white space.
+pub fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// The logical lines of `data`, read from `path` (for the warning texts),
+/// and the warnings Postfix would log while reading them.
+pub fn logical_lines(data: &[u8], path: &[u8]) -> (Vec<LogicalLine>, Vec<Vec<u8>>) {
+    let (mut lines, mut warnings) = (Vec::new(), Vec::new());
+    let (mut pos, mut lineno) = (0, 0);
+    loop {
+        let (mut buf, mut first) = (Vec::new(), 0);
+        loop {
+            let start = buf.len();
+            let rest = &data[pos..];
+            let (line, newline) = match rest.iter().position(|&c| c == b'\n') {
+                Some(i) => (&rest[..i], true),
+                None => (rest, false),
+            };
+            pos += line.len() + usize::from(newline);
+            buf.extend_from_slice(line);
+            if newline || buf.len() > start {
+                lineno += 1;
+            }
+            match buf[start..].iter().find(|&&c| !is_space(c)) {
+                None | Some(b'#') => buf.truncate(start),
+                Some(_) if start == 0 => first = lineno,
+                Some(_) => {}
+            }
+            if !newline {
+                break;
+            }
+            if !buf.is_empty() && data.get(pos).is_none_or(|&c| c != b'#' && !is_space(c)) {
+                break;
+            }
+        }
+        if buf.first().is_some_and(|&c| is_space(c)) {
+            let shown = &buf[..buf.iter().position(|&c| c == 0).unwrap_or(buf.len())];
+            let more: &[u8] = if buf.len() > 30 { b"..." } else { b"" };
+            warnings.push(
+                [
+                    path,
+                    b": logical line must not start with whitespace: \"",
+                    &shown[..shown.len().min(30)],
+                    more,
+                    b"\"",
+                ]
+                .concat(),
+            );
+            continue;
+        }
+        if buf.is_empty() {
+            return (lines, warnings);
+        }
+        lines.push(LogicalLine {
+            first_line: first,
+            text: buf,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(data: &str) -> Vec<(usize, String)> {
+        logical_lines(data.as_bytes(), b"f")
+            .0
+            .into_iter()
+            .map(|l| (l.first_line, String::from_utf8(l.text).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn joins_continuations_and_skips_comments() {
+        // From readlline.c's rules: continuation keeps its whitespace,
+        // comments and blank lines inside a logical line vanish.
+        assert_eq!(
+            texts("a 1\n  b\n# c\n\n\tc\nd 2"),
+            vec![(1, "a 1  b\tc".into()), (6, "d 2".into())]
+        );
+        assert_eq!(texts("# only\n\n   \n"), vec![]);
+    }
+
+    #[test]
+    fn leading_whitespace_is_warned_and_skipped() {
+        let (lines, warnings) = logical_lines(b"  x\ny 1\n", b"/t/map");
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].first_line, 2);
+        assert_eq!(
+            warnings,
+            vec![b"/t/map: logical line must not start with whitespace: \"  x\"".to_vec()]
+        );
+        let long = format!(" {}\n", "z".repeat(40));
+        let (_, w) = logical_lines(long.as_bytes(), b"p");
+        assert!(w[0].ends_with(b"zzzz...\""));
+    }
+}
