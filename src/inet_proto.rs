@@ -272,7 +272,9 @@ pub mod abi {
             // Postfix reads `context` only for a warning or an unknown
             // name's fatal text: a null one crashes it there and only there.
             let names_context = !r.warnings.is_empty()
-                || r.fatal.as_ref().is_some_and(|t| !t.starts_with(b"socket: "));
+                || r.fatal
+                    .as_ref()
+                    .is_some_and(|t| !t.starts_with(b"socket: "));
             if context.is_none() && names_context {
                 ffi::null_arg("inet_proto", "context");
             }

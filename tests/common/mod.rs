@@ -3,6 +3,7 @@
 //! by a nested cargo, and c_tests/driver.c compiled against either.
 #![allow(dead_code)]
 pub mod driver_cases;
+pub mod ial;
 pub mod netns;
 
 use std::path::{Path, PathBuf};
@@ -62,7 +63,7 @@ pub fn stock_tree(ipv6: bool) -> PathBuf {
     stock_cache().join(if ipv6 { "stock" } else { "stock-noipv6" })
 }
 
-fn words(file: &Path) -> Vec<String> {
+pub fn words(file: &Path) -> Vec<String> {
     std::fs::read_to_string(file)
         .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
         .split_whitespace()
@@ -182,6 +183,17 @@ fn cc(args: &[String], out: &Path) {
     );
     std::fs::rename(&tmp, out).unwrap();
     built.push(out.to_path_buf());
+}
+
+/// c_tests/<src> as a shared object (an LD_PRELOAD shim).
+pub fn c_shim(src: &str) -> PathBuf {
+    let out = exe_dir().join(src.replace(".c", ".so"));
+    let mut args: Vec<String> = CFLAGS.map(String::from).to_vec();
+    args.extend(["-shared", "-fPIC"].map(String::from));
+    args.push(repo().join("c_tests").join(src).display().to_string());
+    args.push("-ldl".into());
+    cc(&args, &out);
+    out
 }
 
 const CFLAGS: [&str; 4] = ["-Wall", "-Wextra", "-Werror", "-g"];
