@@ -102,6 +102,13 @@ static void matching(RESULTS *r)
 	    add(r, "  why %s", pfinet_vstring_str(why), 0);
 	    pfinet_vstring_free(why);
 	}
+	snprintf(copy, sizeof(copy), "%s", patterns[i]);
+	why = cidr_match_parse_if(&m, copy, CIDR_MATCH_FALSE, 0);
+	add(r, "cidr_match_parse_if %s %ld", patterns[i], (long) (why ? -1 : m.op));
+	if (why)
+	    pfinet_vstring_free(why);
+	cidr_match_endif(&m);
+	add(r, "cidr_match_endif %s %ld", "", (long) m.op);
 	c = 0;
 	add(r, "pfinet_cidr_parse %s %ld", patterns[i],
 	    pfinet_cidr_parse(patterns[i], &c, err, sizeof(err)));
@@ -160,6 +167,10 @@ static void lists(RESULTS *r)
     inet_addr_list_init(&addrs_list);
     inet_addr_list_init(&masks);
     add(r, "inet_addr_local %s %ld", "", (long) inet_addr_local(&addrs_list, &masks, families));
+    add(r, "pfinet_inet_addr_local_method %s %ld", "siocgif",
+	(long) pfinet_inet_addr_local_method(&addrs_list, &masks, families, "siocgif"));
+    for (i = 0; i < addrs_list.used; i++)
+	add(r, "  family %s %ld", "", (long) addrs_list.addrs[i].ss_family);
     inet_addr_list_free(&addrs_list);
     inet_addr_list_free(&masks);
 

@@ -32,6 +32,9 @@ use std::time::Instant;
 /// Seconds before a run counts as hung (timeout(1) exits 124).
 const TIMEOUT: &str = "60";
 
+/// Runs: a program pair and the arguments both sides get.
+type Runs<'a> = [(&'a Pair, &'a [&'a str])];
+
 /// A program built twice, run with the same argv[0] and arguments.
 struct Pair {
     argv0: &'static str,
@@ -131,7 +134,7 @@ fn check(
     p: &Programs,
     name: &str,
     env: Env,
-    runs: &[(&Pair, &[&str])],
+    runs: &Runs,
     evidence: &str,
 ) -> (Vec<String>, Vec<String>) {
     let mut failures = Vec::new();
@@ -183,7 +186,7 @@ fn shim_faults_as_stock() {
     let ipv4: &[&str] = &["ipv4"];
     let own: &[&str] = &["all", "all"];
     let proto: &[&str] = &["proto", "all"];
-    let cases: &[(&str, &[(&Pair, &[&str])], &str)] = &[
+    let cases: &[(&str, &Runs, &str)] = &[
         (
             "noipv6",
             &[(&p.proto, proto), (&p.ial, all), (&p.own, own)],
@@ -295,7 +298,7 @@ fn proc_net_if_inet6_faults_as_stock() {
             setup: Some(&setup),
             ..Env::default()
         };
-        let runs: &[(&Pair, &[&str])] = &[(&p.ial_procnet, &["all"]), (&p.ial_procnet, &["ipv6"])];
+        let runs: &Runs = &[(&p.ial_procnet, &["all"]), (&p.ial_procnet, &["ipv6"])];
         failures.extend(check(&p, &format!("if_inet6 {name}"), env, runs, evidence).0);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -310,7 +313,7 @@ fn namespace_without_interfaces_as_stock() {
         netns: Some(&ns),
         ..Env::default()
     };
-    let runs: &[(&Pair, &[&str])] = &[
+    let runs: &Runs = &[
         (&p.ial, &["all"]),
         (&p.ial_procnet, &["all"]),
         (&p.own, &["all", "all"]),
@@ -338,7 +341,7 @@ fn fifty_thousand_addresses_as_stock() {
         fault: Some("extra-addresses=50000"),
         ..Env::default()
     };
-    let runs: &[(&Pair, &[&str])] = &[(&p.ial, &["all"]), (&p.own, &["all", "all"])];
+    let runs: &Runs = &[(&p.ial, &["all"]), (&p.own, &["all", "all"])];
     // The last of the 25,000 IPv6 addresses, with its /41 netmask.
     let last = "2001:db8::61a8/ffff:ffff:ff80::";
     let (failures, times) = check(&p, "50,000 addresses", env, runs, last);
