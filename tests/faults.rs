@@ -52,7 +52,13 @@ struct Programs {
     shim: PathBuf,
 }
 
-fn programs() -> Programs {
+/// Built once per test process (the tests run in parallel).
+fn programs() -> &'static Programs {
+    static P: std::sync::OnceLock<Programs> = std::sync::OnceLock::new();
+    P.get_or_init(build_programs)
+}
+
+fn build_programs() -> Programs {
     let v = default_variant();
     Programs {
         ial: Pair {

@@ -164,11 +164,13 @@ pub enum Link {
 /// and renamed into place (never run half-written).
 fn cc(args: &[String], out: &Path) {
     static BUILT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if built.iter().any(|p| p == out) {
+    static TMP: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let built = || BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if built().iter().any(|p| p == out) {
         return;
     }
-    let tmp = out.with_extension(format!("tmp{}", std::process::id()));
+    let n = TMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = out.with_extension(format!("tmp{}-{n}", std::process::id()));
     let o = Command::new("cc")
         .args(args)
         .arg("-o")
@@ -182,7 +184,7 @@ fn cc(args: &[String], out: &Path) {
         String::from_utf8_lossy(&o.stderr)
     );
     std::fs::rename(&tmp, out).unwrap();
-    built.push(out.to_path_buf());
+    built().push(out.to_path_buf());
 }
 
 /// c_tests/<src> as a shared object (an LD_PRELOAD shim).
