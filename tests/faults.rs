@@ -225,7 +225,7 @@ fn shim_faults_as_stock() {
             fault: Some(fault),
             ..Env::default()
         };
-        failures.extend(check(&p, fault, env, runs, evidence).0);
+        failures.extend(check(p, fault, env, runs, evidence).0);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
@@ -305,7 +305,7 @@ fn proc_net_if_inet6_faults_as_stock() {
             ..Env::default()
         };
         let runs: &Runs = &[(&p.ial_procnet, &["all"]), (&p.ial_procnet, &["ipv6"])];
-        failures.extend(check(&p, &format!("if_inet6 {name}"), env, runs, evidence).0);
+        failures.extend(check(p, &format!("if_inet6 {name}"), env, runs, evidence).0);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
@@ -350,7 +350,7 @@ fn fifty_thousand_addresses_as_stock() {
     let runs: &Runs = &[(&p.ial, &["all"]), (&p.own, &["all", "all"])];
     // The last of the 25,000 IPv6 addresses, with its /41 netmask.
     let last = "2001:db8::61a8/ffff:ffff:ff80::";
-    let (failures, times) = check(&p, "50,000 addresses", env, runs, last);
+    let (failures, times) = check(p, "50,000 addresses", env, runs, last);
     eprintln!("50,000 addresses: {}", times.join("; "));
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
