@@ -326,7 +326,7 @@ fn namespace_without_interfaces_as_stock() {
         (&p.own, &["ipv4", "loopback-only"]),
     ];
     let (failures, _) = check(
-        &p,
+        p,
         "no interface up",
         env,
         runs,
