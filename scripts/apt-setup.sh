@@ -19,9 +19,10 @@ fi
 
 # Postfix's build (libdb-dev, m4; and what its makedefs looks for: ICU,
 # libnsl, pkg-config), Debian source packages (dpkg-dev), namespaces
-# (iproute2), the C tests (gcc, make, binutils), the manual page check
-# (groff-base: groff -man -ww).
-pkgs=(dpkg-dev libdb-dev m4 libicu-dev libnsl-dev pkg-config iproute2 gcc make binutils python3 groff-base)
+# (iproute2), the C tests (gcc, make, binutils; gcc brings its sanitizer
+# runtimes), the memory checks (valgrind: tests/memcheck.rs), the manual
+# page check (groff-base: groff -man -ww).
+pkgs=(dpkg-dev libdb-dev m4 libicu-dev libnsl-dev pkg-config iproute2 gcc make binutils python3 valgrind groff-base)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -596,34 +596,15 @@ done
 
 # ---------------------------------------------------------------------------
 step "5. postconf mynetworks, stock vs patched, on this kernel and on a simulated kernel without IPv6"
-# The simulation: an LD_PRELOAD shim whose socket() fails for AF_INET6 with
-# EAFNOSUPPORT, as on a kernel without IPv6 (Postfix's inet_proto_init()
-# probes exactly that, and so does pfinet's). Both programs run with
+# The simulation: an LD_PRELOAD shim (c_tests/fault_shim.c, fault "noipv6")
+# whose socket() fails for AF_INET6 with EAFNOSUPPORT, as on a kernel
+# without IPv6 (Postfix's inet_proto_init() probes exactly that, and so
+# does pfinet's). Both programs run with
 # argv[0] "postconf", so their messages can be compared byte for byte.
-shim_dir=$work/noipv6-shim
+shim_dir=$work/fault-shim
 mkdir -p "$shim_dir"
-cat >"$shim_dir/noipv6.c" <<'EOF'
-/* LD_PRELOAD shim: a kernel without IPv6 (written by postfix-pfinet.sh). */
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <errno.h>
-#include <sys/socket.h>
-
-int     socket(int domain, int type, int protocol)
-{
-    static int (*real_socket) (int, int, int);
-
-    if (domain == AF_INET6) {
-	errno = EAFNOSUPPORT;
-	return (-1);
-    }
-    if (real_socket == 0)
-	real_socket = (int (*) (int, int, int)) dlsym(RTLD_NEXT, "socket");
-    return (real_socket(domain, type, protocol));
-}
-EOF
-gcc -Wall -Wextra -Werror -shared -fPIC -o "$shim_dir/noipv6.so" "$shim_dir/noipv6.c" -ldl ||
-    die "cannot build the no-IPv6 shim"
+gcc -Wall -Wextra -Werror -shared -fPIC -o "$shim_dir/fault_shim.so" "$repo_root/c_tests/fault_shim.c" -ldl ||
+    die "cannot build the fault shim (c_tests/fault_shim.c)"
 n_pc=0; n_pc_same=0; shim_seen=
 printf '\n%-7s %-14s %-7s %-52s %s\n' kernel inet_protocols style "stock: mynetworks (exit status, warnings)" patched
 for kernel in as-is noipv6; do
@@ -635,11 +616,11 @@ for kernel in as-is noipv6; do
                 "$proto" "$style" >"$cdir/main.cf"
             : >"$cdir/master.cf"
             touch -d '1 hour ago' "$cdir/main.cf" "$cdir/master.cf"
-            preload=; [ $kernel = noipv6 ] && preload=$shim_dir/noipv6.so
+            preload=; [ $kernel = noipv6 ] && preload=$shim_dir/fault_shim.so
             for side in stock patched; do
                 tree=$stock; [ $side = patched ] && tree=$patched
                 rc=0
-                env ${preload:+LD_PRELOAD=$preload} \
+                env ${preload:+LD_PRELOAD=$preload PFINET_FAULT=noipv6} \
                     bash -c 'exec -a postconf "$0" -c "$1" -h mynetworks' \
                     "$tree/src/postconf/postconf" "$cdir" \
                     >"$cdir/$side.out" 2>"$cdir/$side.err" || rc=$?

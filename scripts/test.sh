@@ -6,7 +6,9 @@
 #     stock Postfix (built from Debian's source package on first use), the
 #     differential test, and (root) the network-namespace tests; the C tests
 #     build the other library variants (no IPv6, Postfix host binding)
-#     themselves.
+#     themselves. Also the robustness tests: ASan+UBSan and valgrind runs
+#     (memcheck), the panic boundary, impossible arguments (misuse), fault
+#     injection (faults, root) and the thread stress test (threads).
 #   - Postfix 3.7.11 and 3.10.13 built with pfinet (patches/): Postfix's own
 #     unit tests on stock and patched trees, the nm/ld proof of the swap,
 #     postconf mynetworks stock vs patched (scripts/postfix-pfinet.sh).
@@ -20,6 +22,7 @@ cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo clippy --lib --no-default-features -- -D warnings
 cargo clippy --lib --features postfix -- -D warnings
+cargo clippy --lib --features test_panic_hook -- -D warnings
 # Every public item documented, no broken doc links.
 RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
 

@@ -88,7 +88,7 @@ pub unsafe extern "C" fn pfinet_inet_protocols(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    api_boundary(PFINET_ERR_INTERNAL, || {
+    api_boundary("pfinet_inet_protocols", PFINET_ERR_INTERNAL, || {
         // SAFETY: the caller passes a C string or null.
         let Some(protocols) = (unsafe { bytes(protocols) }) else {
             return PFINET_ERR_NULL;
@@ -126,12 +126,13 @@ pub unsafe extern "C" fn pfinet_inet_protocols(
 
 /// Shared body of the syntax checks.
 fn check(
+    name: &str,
     addr: *const c_char,
     err: *mut c_char,
     err_len: size_t,
     f: impl FnOnce(&[u8]) -> Result<(), Vec<u8>>,
 ) -> pfinet_status {
-    api_boundary(PFINET_ERR_INTERNAL, || {
+    api_boundary(name, PFINET_ERR_INTERNAL, || {
         // SAFETY: the caller passes a C string or null.
         let Some(addr) = (unsafe { bytes(addr) }) else {
             return PFINET_ERR_NULL;
@@ -157,7 +158,13 @@ pub unsafe extern "C" fn pfinet_valid_hostaddr(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    check(addr, err, err_len, crate::valid_hostaddr::valid_hostaddr)
+    check(
+        "pfinet_valid_hostaddr",
+        addr,
+        err,
+        err_len,
+        crate::valid_hostaddr::valid_hostaddr,
+    )
 }
 
 /// Postfix's valid_mailhost_literal() (`[1.2.3.4]`, `[IPv6:...]`).
@@ -170,7 +177,7 @@ pub unsafe extern "C" fn pfinet_valid_mailhost_literal(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    check(addr, err, err_len, |a| {
+    check("pfinet_valid_mailhost_literal", addr, err, err_len, |a| {
         crate::valid_mailhost_addr::valid_mailhost_literal(a, cfg!(feature = "has_ipv6"))
     })
 }
@@ -193,7 +200,7 @@ pub unsafe extern "C" fn pfinet_cidr_parse(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    api_boundary(PFINET_ERR_INTERNAL, || {
+    api_boundary("pfinet_cidr_parse", PFINET_ERR_INTERNAL, || {
         // SAFETY: the caller passes a C string or null.
         let Some(pattern) = (unsafe { bytes(pattern) }) else {
             return PFINET_ERR_NULL;
@@ -225,7 +232,7 @@ pub unsafe extern "C" fn pfinet_cidr_match(
     cidr: *const pfinet_cidr,
     addr: *const c_char,
 ) -> pfinet_status {
-    api_boundary(PFINET_ERR_INTERNAL, || {
+    api_boundary("pfinet_cidr_match", PFINET_ERR_INTERNAL, || {
         // SAFETY: the caller passes a C string or null.
         let Some(addr) = (unsafe { bytes(addr) }) else {
             return PFINET_ERR_NULL;
@@ -249,7 +256,7 @@ pub unsafe extern "C" fn pfinet_cidr_match(
 /// `cidr` is NULL or from pfinet_cidr_parse(), and not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pfinet_cidr_free(cidr: *mut pfinet_cidr) {
-    api_boundary((), || {
+    api_boundary("pfinet_cidr_free", (), || {
         if !cidr.is_null() {
             // SAFETY: it came from Box::into_raw in pfinet_cidr_parse().
             drop(unsafe { Box::from_raw(cidr) });
@@ -273,7 +280,7 @@ pub unsafe extern "C" fn pfinet_match_hostaddr(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    api_boundary(PFINET_ERR_INTERNAL, || {
+    api_boundary("pfinet_match_hostaddr", PFINET_ERR_INTERNAL, || {
         // SAFETY: the caller passes C strings or null.
         let (Some(a), Some(p)) = (unsafe { bytes(addr) }, unsafe { bytes(pattern) }) else {
             return PFINET_ERR_NULL;
@@ -318,7 +325,7 @@ pub unsafe extern "C" fn pfinet_mynetworks(
     err_len: size_t,
 ) -> pfinet_status {
     use crate::diag::{Collect, Level};
-    api_boundary(PFINET_ERR_INTERNAL, || {
+    api_boundary("pfinet_mynetworks", PFINET_ERR_INTERNAL, || {
         // SAFETY: the caller passes C strings or null.
         let args = unsafe { (bytes(protocols), bytes(style), bytes(interfaces)) };
         let (Some(protocols), Some(style), Some(interfaces)) = args else {
@@ -372,7 +379,7 @@ mod standalone {
     /// `vp` is a live VSTRING from pfinet.
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn pfinet_vstring_str(vp: *const VSTRING) -> *const c_char {
-        api_boundary(std::ptr::null(), || {
+        api_boundary("pfinet_vstring_str", std::ptr::null(), || {
             if vp.is_null() {
                 return std::ptr::null();
             }
@@ -389,7 +396,7 @@ mod standalone {
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn pfinet_vstring_free(vp: *mut VSTRING) {
         // SAFETY: the caller vouches for vp.
-        api_boundary((), || unsafe { host::why_free(vp) })
+        api_boundary("pfinet_vstring_free", (), || unsafe { host::why_free(vp) })
     }
 
     /// Set the program name in diagnostics ("prog: warning: ..."); the
@@ -399,7 +406,7 @@ mod standalone {
     /// `tag` is a C string.
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn pfinet_msg_tag(tag: *const c_char) {
-        api_boundary((), || {
+        api_boundary("pfinet_msg_tag", (), || {
             // SAFETY: the caller passes a C string or null.
             if let Some(t) = unsafe { bytes(tag) } {
                 host::set_tag(t);
@@ -418,7 +425,7 @@ mod standalone {
     /// `name` and `value` are C strings.
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn pfinet_set_param(name: *const c_char, value: *const c_char) -> c_int {
-        api_boundary(-1, || {
+        api_boundary("pfinet_set_param", -1, || {
             // SAFETY: the caller passes C strings or null.
             let (Some(name), Some(value)) = (unsafe { bytes(name) }, unsafe { bytes(value) })
             else {
@@ -437,6 +444,6 @@ mod standalone {
     /// Postfix's msg_verbose for a standalone build.
     #[unsafe(no_mangle)]
     pub extern "C" fn pfinet_set_msg_verbose(level: c_int) {
-        api_boundary((), || host::set_verbose(level))
+        api_boundary("pfinet_set_msg_verbose", (), || host::set_verbose(level))
     }
 }

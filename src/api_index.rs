@@ -82,7 +82,7 @@ pub unsafe extern "C" fn pfinet_match_list_new(
     count: size_t,
     out: *mut *mut pfinet_match_list,
 ) -> pfinet_status {
-    api_boundary(PFINET_ERR_INTERNAL, || {
+    api_boundary("pfinet_match_list_new", PFINET_ERR_INTERNAL, || {
         // SAFETY: the caller's contract.
         let Some(texts) = (unsafe { strings(patterns, count) }) else {
             return PFINET_ERR_NULL;
@@ -153,7 +153,7 @@ pub unsafe extern "C" fn pfinet_match_list_lookup(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    api_boundary(PFINET_ERR_INTERNAL, || {
+    api_boundary("pfinet_match_list_lookup", PFINET_ERR_INTERNAL, || {
         // SAFETY: the caller's contract.
         let (Some(list), Some(addr)) = (unsafe { list.as_ref() }, unsafe { bytes(addr) }) else {
             return PFINET_ERR_NULL;
@@ -183,22 +183,26 @@ pub unsafe extern "C" fn pfinet_match_list_lookup_binary(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    api_boundary(PFINET_ERR_INTERNAL, || {
-        // SAFETY: the caller's contract.
-        let Some(list) = (unsafe { list.as_ref() }) else {
-            return PFINET_ERR_NULL;
-        };
-        if from.is_null() || addr.is_null() {
-            return PFINET_ERR_NULL;
-        }
-        // SAFETY: addr is readable for the family's size.
-        let Some((family, bytes)) = (unsafe { binary(family, addr) }) else {
-            return PFINET_ERR_SYNTAX;
-        };
-        // SAFETY: from is readable (checked not null).
-        let step = list.0.lookup_bytes(family, &bytes, unsafe { *from });
-        report(step, from, entry, err, err_len)
-    })
+    api_boundary(
+        "pfinet_match_list_lookup_binary",
+        PFINET_ERR_INTERNAL,
+        || {
+            // SAFETY: the caller's contract.
+            let Some(list) = (unsafe { list.as_ref() }) else {
+                return PFINET_ERR_NULL;
+            };
+            if from.is_null() || addr.is_null() {
+                return PFINET_ERR_NULL;
+            }
+            // SAFETY: addr is readable for the family's size.
+            let Some((family, bytes)) = (unsafe { binary(family, addr) }) else {
+                return PFINET_ERR_SYNTAX;
+            };
+            // SAFETY: from is readable (checked not null).
+            let step = list.0.lookup_bytes(family, &bytes, unsafe { *from });
+            report(step, from, entry, err, err_len)
+        },
+    )
 }
 
 /// Free a match list (NULL is fine).
@@ -207,7 +211,7 @@ pub unsafe extern "C" fn pfinet_match_list_lookup_binary(
 /// `list` came from pfinet_match_list_new() and is not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pfinet_match_list_free(list: *mut pfinet_match_list) {
-    api_boundary((), || {
+    api_boundary("pfinet_match_list_free", (), || {
         if !list.is_null() {
             // SAFETY: it came from Box::into_raw in pfinet_match_list_new().
             drop(unsafe { Box::from_raw(list) });
@@ -230,7 +234,7 @@ pub unsafe extern "C" fn pfinet_cidr_table_new(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    api_boundary(PFINET_ERR_INTERNAL, || {
+    api_boundary("pfinet_cidr_table_new", PFINET_ERR_INTERNAL, || {
         // SAFETY: the caller's contract.
         let Some(texts) = (unsafe { strings(rules, count) }) else {
             return PFINET_ERR_NULL;
@@ -295,7 +299,7 @@ pub unsafe extern "C" fn pfinet_cidr_table_lookup(
     addr: *const c_char,
     entry: *mut size_t,
 ) -> pfinet_status {
-    api_boundary(PFINET_ERR_INTERNAL, || {
+    api_boundary("pfinet_cidr_table_lookup", PFINET_ERR_INTERNAL, || {
         // SAFETY: the caller's contract.
         let (Some(table), Some(addr)) = (unsafe { table.as_ref() }, unsafe { bytes(addr) }) else {
             return PFINET_ERR_NULL;
@@ -316,20 +320,24 @@ pub unsafe extern "C" fn pfinet_cidr_table_lookup_binary(
     addr: *const u8,
     entry: *mut size_t,
 ) -> pfinet_status {
-    api_boundary(PFINET_ERR_INTERNAL, || {
-        // SAFETY: the caller's contract.
-        let Some(table) = (unsafe { table.as_ref() }) else {
-            return PFINET_ERR_NULL;
-        };
-        if addr.is_null() {
-            return PFINET_ERR_NULL;
-        }
-        // SAFETY: addr is readable for the family's size.
-        let Some((family, bytes)) = (unsafe { binary(family, addr) }) else {
-            return PFINET_ERR_SYNTAX;
-        };
-        found(table.0.lookup_bytes(family, &bytes), entry)
-    })
+    api_boundary(
+        "pfinet_cidr_table_lookup_binary",
+        PFINET_ERR_INTERNAL,
+        || {
+            // SAFETY: the caller's contract.
+            let Some(table) = (unsafe { table.as_ref() }) else {
+                return PFINET_ERR_NULL;
+            };
+            if addr.is_null() {
+                return PFINET_ERR_NULL;
+            }
+            // SAFETY: addr is readable for the family's size.
+            let Some((family, bytes)) = (unsafe { binary(family, addr) }) else {
+                return PFINET_ERR_SYNTAX;
+            };
+            found(table.0.lookup_bytes(family, &bytes), entry)
+        },
+    )
 }
 
 /// Free a cidr table (NULL is fine).
@@ -338,7 +346,7 @@ pub unsafe extern "C" fn pfinet_cidr_table_lookup_binary(
 /// `table` came from pfinet_cidr_table_new() and is not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pfinet_cidr_table_free(table: *mut pfinet_cidr_table) {
-    api_boundary((), || {
+    api_boundary("pfinet_cidr_table_free", (), || {
         if !table.is_null() {
             // SAFETY: it came from Box::into_raw in pfinet_cidr_table_new().
             drop(unsafe { Box::from_raw(table) });

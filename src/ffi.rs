@@ -5,6 +5,11 @@
 //! `msg_panic`, which aborts, as Postfix does on an internal error) or
 //! [`api_boundary`] (the `pfinet_*` API: a panic becomes an error value and
 //! the process goes on). No panic unwinds into C.
+//!
+//! With the test-only cargo feature `test_panic_hook` (never in a release
+//! build), the exported function named by the environment variable
+//! `PFINET_TEST_PANIC` panics inside its boundary, so that tests can show
+//! what each export does with a panic (tests/panic_boundary.rs).
 
 use std::ffi::CStr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -16,16 +21,36 @@ use crate::host;
 /// Run `body` for the Postfix-named function `name`; a panic inside is
 /// reported as Postfix's `msg_panic("name: internal error: ...")`.
 pub fn postfix_boundary<T>(name: &str, body: impl FnOnce() -> T) -> T {
-    match catch_unwind(AssertUnwindSafe(body)) {
+    match catch_unwind(AssertUnwindSafe(|| {
+        injected_panic(name);
+        body()
+    })) {
         Ok(v) => v,
         Err(cause) => host::panic(format!("{name}: internal error: {}", why(&cause)).as_bytes()),
     }
 }
 
-/// Run `body` for a `pfinet_*` function; a panic becomes `on_panic`.
-pub fn api_boundary<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(on_panic)
+/// Run `body` for the `pfinet_*` function `name`; a panic becomes
+/// `on_panic`.
+pub fn api_boundary<T>(name: &str, on_panic: T, body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(|| {
+        injected_panic(name);
+        body()
+    }))
+    .unwrap_or(on_panic)
 }
+
+/// Test-only: panic when `name` is the function PFINET_TEST_PANIC names.
+#[cfg(feature = "test_panic_hook")]
+fn injected_panic(name: &str) {
+    if std::env::var_os("PFINET_TEST_PANIC").is_some_and(|v| v == name) {
+        panic!("panic injected by test_panic_hook");
+    }
+}
+
+#[cfg(not(feature = "test_panic_hook"))]
+#[inline(always)]
+fn injected_panic(_name: &str) {}
 
 fn why(cause: &Box<dyn std::any::Any + Send>) -> String {
     if let Some(s) = cause.downcast_ref::<&str>() {

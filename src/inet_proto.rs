@@ -269,18 +269,27 @@ pub mod abi {
         protocols: *const c_char,
     ) -> *const INET_PROTO_INFO {
         ffi::postfix_boundary("inet_proto_init", || {
-            // SAFETY: the caller passes C strings.
-            let context = unsafe { ffi::bytes(context) }
-                .unwrap_or_else(|| ffi::null_arg("inet_proto", "context"));
-            // SAFETY: as above.
-            let protocols = unsafe { ffi::bytes(protocols) }
-                .unwrap_or_else(|| ffi::null_arg("inet_proto", "protocols"));
+            // SAFETY: the caller passes C strings (or null, see below).
+            let (context, protocols) = unsafe { (ffi::bytes(context), ffi::bytes(protocols)) };
+            // Postfix's first step is mystrdup(protocols), whose own panic
+            // this is.
+            let protocols =
+                protocols.unwrap_or_else(|| host::panic(b"mystrdup: null pointer argument"));
             let r = inet_proto(
-                context,
+                context.unwrap_or_default(),
                 protocols,
                 cfg!(feature = "has_ipv6"),
                 &socket_probe,
             );
+            // Postfix reads `context` only for a warning or an unknown
+            // name's fatal text: a null one crashes it there and only there.
+            let names_context = !r.warnings.is_empty()
+                || r.fatal
+                    .as_ref()
+                    .is_some_and(|t| !t.starts_with(b"socket: "));
+            if context.is_none() && names_context {
+                ffi::null_arg("inet_proto", "context");
+            }
             if host::verbose() != 0 {
                 r.verbose.iter().for_each(|l| host::info(l));
             }

@@ -41,7 +41,7 @@ pub trait Sys {
     fn getifaddrs(&mut self, families: &[i32]) -> Result<Vec<Ifaddr>, i32>;
     /// socket(af, SOCK_DGRAM, 0).
     fn ioctl_socket(&mut self, af: i32) -> Result<Box<dyn IoctlSocket>, i32>;
-    /// The contents of a file, or the errno.
+    /// A file's contents; Err only when it cannot be opened.
     fn read_file(&mut self, path: &str) -> Result<Vec<u8>, i32>;
     /// getaddrinfo(host, NULL, {ai_family = family, ai_socktype =
     /// SOCK_STREAM}): the addresses in order, or the EAI_* error.
@@ -207,8 +207,17 @@ impl Sys for System {
         })))
     }
 
+    /// As Postfix reads with fopen() and fgets(): only opening can fail;
+    /// a read error ends the data as the end of the file would (so a
+    /// directory reads as empty).
     fn read_file(&mut self, path: &str) -> Result<Vec<u8>, i32> {
-        std::fs::read(path).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
+        use std::io::Read;
+        let mut file =
+            std::fs::File::open(path).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
+        let mut data = Vec::new();
+        // On a read error, the bytes read before it are in `data`.
+        let _ = file.read_to_end(&mut data);
+        Ok(data)
     }
 
     fn getaddrinfo(&mut self, host: &[u8], family: i32) -> Result<Vec<SockAddr>, i32> {

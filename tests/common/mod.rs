@@ -2,6 +2,8 @@
 //! source package (scripts/stock-postfix.sh), pfinet library variants built
 //! by a nested cargo, and c_tests/driver.c compiled against either.
 #![allow(dead_code)]
+pub mod driver_cases;
+pub mod ial;
 pub mod netns;
 
 use std::path::{Path, PathBuf};
@@ -61,7 +63,7 @@ pub fn stock_tree(ipv6: bool) -> PathBuf {
     stock_cache().join(if ipv6 { "stock" } else { "stock-noipv6" })
 }
 
-fn words(file: &Path) -> Vec<String> {
+pub fn words(file: &Path) -> Vec<String> {
     std::fs::read_to_string(file)
         .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
         .split_whitespace()
@@ -153,12 +155,18 @@ pub enum Link {
     Shared,
 }
 
-/// Compile to a private file, then rename it to `out`: tests running in
-/// parallel may build the same program while another runs it.
+/// Compile and link `out`, once per test process: tests running in
+/// parallel share programs, so a program is written under a temporary name
+/// and renamed into place (never run half-written).
 fn cc(args: &[String], out: &Path) {
-    static SERIAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = out.with_extension(format!("tmp-{}-{n}", std::process::id()));
+    static BUILT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    static TMP: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let built = || BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if built().iter().any(|p| p == out) {
+        return;
+    }
+    let n = TMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = out.with_extension(format!("tmp{}-{n}", std::process::id()));
     let o = Command::new("cc")
         .args(args)
         .arg("-o")
@@ -171,7 +179,19 @@ fn cc(args: &[String], out: &Path) {
         args.join(" "),
         String::from_utf8_lossy(&o.stderr)
     );
-    std::fs::rename(&tmp, out).expect("rename the built program into place");
+    std::fs::rename(&tmp, out).unwrap();
+    built().push(out.to_path_buf());
+}
+
+/// c_tests/<src> as a shared object (an LD_PRELOAD shim).
+pub fn c_shim(src: &str) -> PathBuf {
+    let out = exe_dir().join(src.replace(".c", ".so"));
+    let mut args: Vec<String> = CFLAGS.map(String::from).to_vec();
+    args.extend(["-shared", "-fPIC"].map(String::from));
+    args.push(repo().join("c_tests").join(src).display().to_string());
+    args.push("-ldl".into());
+    cc(&args, &out);
+    out
 }
 
 const CFLAGS: [&str; 4] = ["-Wall", "-Wextra", "-Werror", "-g"];
@@ -244,13 +264,61 @@ pub fn run_as(argv0: &str, exe: &Path, args: &[&str], cwd: Option<&Path>) -> (St
     )
 }
 
+/// How a C program is built for checking: plainly, or with one of gcc's
+/// sanitizers (the C side is instrumented; libpfinet.a is linked as it is,
+/// and the sanitizer runtime still sees every malloc/free, pfinet's too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sanitizer {
+    None,
+    /// -fsanitize=address,undefined, every finding fatal.
+    AddressUndefined,
+    /// -fsanitize=thread.
+    Thread,
+}
+
+impl Sanitizer {
+    fn cflags(self) -> &'static [&'static str] {
+        match self {
+            Sanitizer::None => &[],
+            Sanitizer::AddressUndefined => &[
+                "-fsanitize=address,undefined",
+                "-fno-sanitize-recover=all",
+                "-fno-omit-frame-pointer",
+            ],
+            Sanitizer::Thread => &["-fsanitize=thread"],
+        }
+    }
+
+    fn suffix(self) -> &'static str {
+        match self {
+            Sanitizer::None => "",
+            Sanitizer::AddressUndefined => "-asan",
+            Sanitizer::Thread => "-tsan",
+        }
+    }
+}
+
 /// c_tests/<src> built against a pfinet variant, statically or shared.
 /// The `postfix` variant also links stock Postfix's libutil.a (msg_*,
 /// vstring_*), after libpfinet.a as design.md says.
 pub fn pfinet_program(src: &str, v: &Variant, link: Link) -> PathBuf {
-    let out = exe_dir()
-        .join(format!("{}-{}-{:?}", src.trim_end_matches(".c"), v.name, link).to_lowercase());
+    pfinet_program_sanitized(src, v, link, Sanitizer::None)
+}
+
+/// pfinet_program(), compiled with a sanitizer.
+pub fn pfinet_program_sanitized(src: &str, v: &Variant, link: Link, san: Sanitizer) -> PathBuf {
+    let out = exe_dir().join(
+        format!(
+            "{}-{}-{:?}{}",
+            src.trim_end_matches(".c"),
+            v.name,
+            link,
+            san.suffix()
+        )
+        .to_lowercase(),
+    );
     let mut args: Vec<String> = CFLAGS.map(String::from).to_vec();
+    args.extend(san.cflags().iter().map(|f| f.to_string()));
     args.extend(v.include_args());
     if v.postfix {
         let tree = stock_tree(v.ipv6);
@@ -292,12 +360,25 @@ pub fn pfinet_program(src: &str, v: &Variant, link: Link) -> PathBuf {
 /// Run `exe args` with `input` on stdin; stdout and stderr merged in
 /// order (both go to one pipe), plus the exit code.
 pub fn run(exe: &Path, args: &[&str], input: &[u8], cwd: Option<&Path>) -> (String, i32) {
+    run_under(&[], exe, args, input, cwd)
+}
+
+/// run() with the program started by `wrapper` (e.g. valgrind and its
+/// options; empty: directly).
+pub fn run_under(
+    wrapper: &[String],
+    exe: &Path,
+    args: &[&str],
+    input: &[u8],
+    cwd: Option<&Path>,
+) -> (String, i32) {
+    use std::ffi::OsString;
     use std::io::Write;
+    let mut argv: Vec<OsString> = wrapper.iter().map(OsString::from).collect();
+    argv.push(exe.into());
+    argv.extend(args.iter().map(OsString::from));
     let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("exec \"$0\" \"$@\" 2>&1")
-        .arg(exe)
-        .args(args);
+    cmd.arg("-c").arg("exec \"$0\" \"$@\" 2>&1").args(&argv);
     if let Some(d) = cwd {
         cmd.current_dir(d);
     }
