@@ -122,6 +122,12 @@ pub fn variant(name: &'static str, features: &[&str]) -> &'static Variant {
     for f in ["libpfinet.a", "libpfinet.so"] {
         std::fs::copy(target.join("debug").join(f), dir.join(f)).unwrap();
     }
+    // What programs linked with -lpfinet load: the soname (build.rs), as
+    // `make install` sets it up.
+    let soname = dir.join("libpfinet.so.0");
+    if std::fs::symlink_metadata(&soname).is_err() {
+        std::os::unix::fs::symlink("libpfinet.so", &soname).unwrap();
+    }
     std::fs::copy(
         target.join("debug/include/pfinet_config.h"),
         dir.join("include/pfinet_config.h"),
