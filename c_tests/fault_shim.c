@@ -1,15 +1,21 @@
 /*
  * fault_shim.c - an LD_PRELOAD library that simulates a broken or unusual
  * kernel for stock Postfix and pfinet alike (both call the C library's
- * socket() and getifaddrs(), which this shim interposes). The environment
- * variable PFINET_FAULT names the faults, separated by commas:
+ * socket(), which this shim interposes; stock reads interfaces with the C
+ * library's getifaddrs(), also interposed here, while pfinet on Linux reads
+ * the kernel's netlink tables itself through socket(AF_NETLINK), or
+ * getifaddrs() when asked for the method "getifaddrs-libc"). The
+ * environment variable PFINET_FAULT names the faults, separated by commas:
  *
  *   noipv6            socket(AF_INET6, ...) fails with EAFNOSUPPORT, as on
  *                     a kernel without IPv6
  *   getifaddrs=ENOMEM getifaddrs() fails with that errno (also EACCES,
- *                     EMFILE, ENOBUFS)
+ *                     EMFILE, ENOBUFS), and so does socket(AF_NETLINK, ...)
+ *                     (glibc's getifaddrs() calls its own socket(), which
+ *                     this shim does not see)
  *   null-netmask      getifaddrs() reports every address of the loopback
- *                     interface "lo" with a null ifa_netmask
+ *                     interface "lo" with a null ifa_netmask (netlink
+ *                     cannot say that: only getifaddrs() users see it)
  *   extra-addresses=N getifaddrs() reports N more addresses after the real
  *                     ones, on an interface "fake0" that is up: N/2 IPv4
  *                     (10.0.0.1/8 ...) and N/2 IPv6 (2001:db8::/1 ...),
@@ -73,8 +79,14 @@ int     socket(int domain, int type, int protocol)
 {
     static int (*real_socket) (int, int, int);
 
+    const char *err;
+
     if (domain == AF_INET6 && fault("noipv6")) {
 	errno = EAFNOSUPPORT;
+	return (-1);
+    }
+    if (domain == AF_NETLINK && (err = fault("getifaddrs")) != 0) {
+	errno = errno_named(err);
 	return (-1);
     }
     if (real_socket == 0)

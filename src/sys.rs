@@ -39,6 +39,12 @@ pub trait IoctlSocket {
 pub trait Sys {
     /// getifaddrs(3)'s entries of the address families in `families`.
     fn getifaddrs(&mut self, families: &[i32]) -> Result<Vec<Ifaddr>, i32>;
+    /// The same from the C library's getifaddrs(3) itself, where
+    /// [`Sys::getifaddrs`] reads the kernel's tables directly (Linux): what
+    /// an LD_PRELOAD shim of getifaddrs() can change (fault injection).
+    fn libc_getifaddrs(&mut self, families: &[i32]) -> Result<Vec<Ifaddr>, i32> {
+        self.getifaddrs(families)
+    }
     /// socket(af, SOCK_DGRAM, 0).
     fn ioctl_socket(&mut self, af: i32) -> Result<Box<dyn IoctlSocket>, i32>;
     /// A file's contents; Err only when it cannot be opened.
@@ -184,14 +190,18 @@ impl Sys for System {
         #[cfg(target_os = "linux")]
         return crate::netlink::getifaddrs(families);
         #[cfg(not(target_os = "linux"))]
-        return Ok(libc_getifaddrs()?
+        return self.libc_getifaddrs(families);
+    }
+
+    fn libc_getifaddrs(&mut self, families: &[i32]) -> Result<Vec<Ifaddr>, i32> {
+        Ok(libc_getifaddrs()?
             .into_iter()
             .filter(|e| {
                 e.addr
                     .as_ref()
                     .is_some_and(|a| families.contains(&i32::from(a.family())))
             })
-            .collect());
+            .collect())
     }
 
     fn ioctl_socket(&mut self, af: i32) -> Result<Box<dyn IoctlSocket>, i32> {

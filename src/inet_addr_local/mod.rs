@@ -63,6 +63,10 @@ pub struct Config {
     pub siocglif: bool,
     /// HAS_PROCNET_IFINET6: IPv6 from /proc/net/if_inet6.
     pub procnet_ifinet6: bool,
+    /// getifaddrs from the C library even where pfinet reads the kernel's
+    /// tables itself (the method "getifaddrs-libc", for fault injection
+    /// through a getifaddrs() shim).
+    pub libc_getifaddrs: bool,
 }
 
 /// One lookup method for one family.
@@ -85,11 +89,13 @@ impl Config {
             getifaddrs: cfg!(feature = "have_getifaddrs"),
             siocglif: cfg!(feature = "has_siocglif"),
             procnet_ifinet6: cfg!(feature = "has_procnet_ifinet6"),
+            libc_getifaddrs: false,
         }
     }
 
-    /// A configuration by the name of its method: "getifaddrs", "siocglif",
-    /// "siocgif" or "procnet" (IPv6 from /proc, IPv4 by SIOCGIFCONF).
+    /// A configuration by the name of its method: "getifaddrs",
+    /// "getifaddrs-libc", "siocglif", "siocgif" or "procnet" (IPv6 from
+    /// /proc, IPv4 by SIOCGIFCONF).
     pub fn named(name: &[u8]) -> Option<Config> {
         let none = Config::default();
         match name {
@@ -99,6 +105,11 @@ impl Config {
             }),
             b"siocglif" => Some(Config {
                 siocglif: true,
+                ..none
+            }),
+            b"getifaddrs-libc" => Some(Config {
+                getifaddrs: true,
+                libc_getifaddrs: true,
                 ..none
             }),
             b"siocgif" => Some(none),
@@ -225,7 +236,13 @@ pub fn inet_addr_local(
         let af = family as i32;
         match method {
             Method::Getifaddrs => {
-                let list = snapshot.get_or_insert_with(|| sys.getifaddrs(&dumped));
+                let list = snapshot.get_or_insert_with(|| {
+                    if config.libc_getifaddrs {
+                        sys.libc_getifaddrs(&dumped)
+                    } else {
+                        sys.getifaddrs(&dumped)
+                    }
+                });
                 getifaddrs::lookup(af, masks, ipv6, list, &mut events)
             }
             Method::Siocglif => siocglif::lookup(af, masks, ipv6, sys, &mut events),
