@@ -68,7 +68,18 @@ static int call_postfix_name(const char *name)
     else if (strcmp(name, "cidr_match_execute") == 0)
 	RETURNED("%d", (cidr_match_parse(&m, pattern, CIDR_MATCH_TRUE, 0),
 			cidr_match_execute(&m, "192.0.2.7") == &m));
-    else if (strcmp(name, "match_hostaddr_literal") == 0)
+    else if (strncmp(name, "cidr_match_index_", 17) == 0) {
+	CIDR_MATCH_INDEX *index;
+	int     got;
+
+	cidr_match_parse(&m, pattern, CIDR_MATCH_TRUE, 0);
+	index = cidr_match_index_new(&m);
+	got = index != 0;
+	if (strcmp(name, "cidr_match_index_new") != 0)
+	    got = cidr_match_index_execute(index, "192.0.2.7") == &m;
+	cidr_match_index_free(index);
+	RETURNED("%d", got);
+    } else if (strcmp(name, "match_hostaddr_literal") == 0)
 	RETURNED("%d", match_hostaddr_literal("192.0.2.7", "192.0.2.0/24", &why));
     else if (strcmp(name, "valid_hostaddr") == 0)
 	RETURNED("%d", valid_hostaddr("192.0.2.1", DO_GRIPE));
@@ -120,7 +131,36 @@ static int call_api(const char *name)
     else if (strcmp(name, "pfinet_cidr_free") == 0)
 	RETURNED("%d", (pfinet_cidr_parse("192.0.2.0/24", &c, buf, sizeof(buf)),
 			pfinet_cidr_free(c), c = 0, 0));
-    else if (strcmp(name, "pfinet_match_hostaddr") == 0)
+    else if (strncmp(name, "pfinet_match_list_", 18) == 0) {
+	static const char *const patterns[] = {"192.0.2.0/24"};
+	static const unsigned char addr[4] = {192, 0, 2, 7};
+	pfinet_match_list *list = 0;
+	size_t  from = 0;
+	int     got = pfinet_match_list_new(patterns, 1, &list);
+
+	if (strcmp(name, "pfinet_match_list_lookup") == 0)
+	    got = pfinet_match_list_lookup(list, "192.0.2.7", &from, 0, 0, 0);
+	else if (strcmp(name, "pfinet_match_list_lookup_binary") == 0)
+	    got = pfinet_match_list_lookup_binary(list, AF_INET, addr, &from, 0, 0, 0);
+	else if (strcmp(name, "pfinet_match_list_free") == 0)
+	    got = 0;
+	pfinet_match_list_free(list);
+	RETURNED("%d", got);
+    } else if (strncmp(name, "pfinet_cidr_table_", 18) == 0) {
+	static const char *const rules[] = {"192.0.2.0/24"};
+	static const unsigned char addr[4] = {192, 0, 2, 7};
+	pfinet_cidr_table *table = 0;
+	int     got = pfinet_cidr_table_new(rules, 1, &table, 0, buf, sizeof(buf));
+
+	if (strcmp(name, "pfinet_cidr_table_lookup") == 0)
+	    got = pfinet_cidr_table_lookup(table, "192.0.2.7", 0);
+	else if (strcmp(name, "pfinet_cidr_table_lookup_binary") == 0)
+	    got = pfinet_cidr_table_lookup_binary(table, AF_INET, addr, 0);
+	else if (strcmp(name, "pfinet_cidr_table_free") == 0)
+	    got = 0;
+	pfinet_cidr_table_free(table);
+	RETURNED("%d", got);
+    } else if (strcmp(name, "pfinet_match_hostaddr") == 0)
 	RETURNED("%d", pfinet_match_hostaddr("192.0.2.7", "192.0.2.0/24", buf, sizeof(buf)));
     else if (strcmp(name, "pfinet_mynetworks") == 0)
 	RETURNED("%d", pfinet_mynetworks("ipv4", "host", "loopback-only", buf, sizeof(buf),
