@@ -38,7 +38,7 @@ use std::collections::BTreeMap;
 use crate::cidr_match::{CidrPattern, Family, parse_str};
 #[cfg(test)]
 use crate::inet_pton::{ntop4, ntop6};
-use crate::inet_pton::{ntop4_text, ntop6_text, pton4, pton6};
+use crate::inet_pton::{ntop6_text, pton4, pton6};
 use crate::match_ops::{is_dictionary, match_hostaddr};
 
 /// An address as a number: IPv4 in the low 32 bits.
@@ -205,6 +205,19 @@ impl Painter {
     /// Paint the unpainted part of `lo..=hi` with `hit`.
     fn paint(&mut self, lo: Key, hi: Key, hit: Hit) {
         let code = encode(hit);
+        // Past everything painted so far (lists in address order): append.
+        if let Some(mut last) = self.covered.last_entry() {
+            let end = *last.get();
+            if end < lo {
+                self.pieces.push((lo, hi, code));
+                if end + 1 == lo {
+                    *last.get_mut() = hi;
+                } else {
+                    self.covered.insert(lo, hi);
+                }
+                return;
+            }
+        }
         let (mut merged_lo, mut merged_hi) = (lo, hi);
         // The next address that may be unpainted (None: past the end).
         let mut next = Some(lo);
@@ -280,9 +293,10 @@ fn canonical(addr: &[u8]) -> Option<(Family, [u8; 16])> {
         bytes = pton6(addr)?;
         (ntop6_text(&bytes).as_bytes() == addr).then_some((Family::V6, bytes))
     } else {
+        // inet_pton(AF_INET) takes exactly four decimal numbers up to 255
+        // without leading zeros: only inet_ntop()'s form.
         bytes[..4].copy_from_slice(&pton4(addr)?);
-        let four = [bytes[0], bytes[1], bytes[2], bytes[3]];
-        (ntop4_text(&four).as_bytes() == addr).then_some((Family::V4, bytes))
+        Some((Family::V4, bytes))
     }
 }
 
@@ -379,6 +393,9 @@ impl MatchList {
         for p in patterns {
             list.push(p.as_ref());
         }
+        list.text.shrink_to_fit();
+        list.ends.shrink_to_fit();
+        list.negated.shrink_to_fit();
         let patterns = list;
         let mut segments = Vec::new();
         let mut first = 0;
@@ -966,6 +983,28 @@ mod tests {
                 step => return step,
             }
         }
+    }
+
+    #[test]
+    fn ipv4_text_that_pton_takes_is_ntop_form() {
+        let mut r = Rng(0x1357_9bdf_2468_ace0);
+        let mut taken = 0;
+        for _ in 0..200_000 {
+            let len = 7 + r.below(9) as usize;
+            let t: Vec<u8> = (0..len)
+                .map(|_| b"0123456789.."[r.below(12) as usize])
+                .collect();
+            if let Some(a) = pton4(&t) {
+                taken += 1;
+                assert_eq!(
+                    ntop4(&a).as_bytes(),
+                    &t[..],
+                    "{}",
+                    String::from_utf8_lossy(&t)
+                );
+            }
+        }
+        assert!(taken > 100, "only {taken} texts parsed");
     }
 
     #[test]
