@@ -31,6 +31,14 @@ const WRAPPED: &[&str] = &[
     "src/global/mynetworks.c",
 ];
 const MATCH_OPS: &str = "src/util/match_ops.c";
+/// Files the patch extends, inside `#ifdef USE_PFINET`, so that cidr tables
+/// and address match lists use pfinet's compiled lists.
+const COMPILED: &[&str] = &[
+    "src/util/cidr_match.h",
+    "src/util/dict_cidr.c",
+    "src/util/match_list.c",
+    "src/util/match_list.h",
+];
 const SYS_DEFS: &str = "src/util/sys_defs.h";
 
 use common::{REPLACED_SYMBOLS as REPLACED, repo};
@@ -70,6 +78,7 @@ fn touches_only_the_replaced_files_and_only_adds() {
     let mut expected: Vec<&str> = WRAPPED.to_vec();
     expected.push(MATCH_OPS);
     expected.push(SYS_DEFS);
+    expected.extend(COMPILED);
     expected.sort();
     let got: Vec<&str> = files.keys().map(String::as_str).collect();
     assert_eq!(got, expected);
@@ -227,4 +236,76 @@ fn applies_to_the_debian_trees() {
         );
         eprintln!("patch applies to {}", tree.display());
     }
+}
+
+/// `file` (a path under `src/`) run through the C preprocessor as Postfix
+/// compiles it, with `defines`: its own directory first on the include path.
+fn preprocess(src: &std::path::Path, file: &str, defines: &[&str]) -> String {
+    let path = src.join(file.trim_start_matches("src/"));
+    let out = Command::new("cc")
+        .args(["-E", "-P", "-x", "c", "-DLINUX6", "-DNO_NIS"])
+        .args(defines)
+        .arg(format!("-I{}", path.parent().unwrap().display()))
+        .arg(format!("-I{}", src.join("util").display()))
+        .arg(format!("-I{}", src.join("global").display()))
+        .arg(&path)
+        .stdin(Stdio::null())
+        .output()
+        .expect("cc -E");
+    assert!(
+        out.status.success(),
+        "cc -E {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn without_use_pfinet_the_patched_files_compile_as_stock() {
+    let Some(tree) = stock_trees().into_iter().next() else {
+        eprintln!("no stock Postfix tree in the cache: skipped");
+        return;
+    };
+    let copy = tempdir();
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(tree.join("src"))
+        .arg(copy.join("src"))
+        .status()
+        .expect("cp");
+    assert!(status.success());
+    let out = Command::new("patch")
+        .args(["-p1", "-s", "-i"])
+        .arg(patch_path())
+        .current_dir(&copy)
+        .output()
+        .expect("patch(1)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let files = parse_patch();
+    for file in files.keys() {
+        let stock = preprocess(&tree.join("src"), file, &[]);
+        let patched = preprocess(&copy.join("src"), file, &[]);
+        assert!(
+            stock == patched,
+            "{file}: differs from stock without -DUSE_PFINET"
+        );
+        let with = preprocess(&copy.join("src"), file, &["-DUSE_PFINET"]);
+        assert!(
+            with != stock || file.ends_with("sys_defs.h"),
+            "{file}: -DUSE_PFINET changes nothing"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&copy);
+}
+
+fn tempdir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pfinet-patch-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
 }
