@@ -37,6 +37,20 @@ fn sh(cmd: &str, env: &[(&str, &Path)]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// `cargo test` builds the crate as an rlib only: build the C libraries
+/// (`target/debug/libpfinet.{a,so}`) that `make install` takes, once.
+fn c_libraries() {
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--lib", "--quiet"])
+            .current_dir(repo())
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build --lib failed");
+    });
+}
+
 fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
@@ -51,10 +65,11 @@ impl Drop for Prefix {
 }
 
 fn install() -> Prefix {
+    c_libraries();
     let p = Prefix(repo().join(format!("target/install-test-{}", std::process::id())));
     let _ = std::fs::remove_dir_all(&p.0);
-    // The command the install target runs after cargo built what cargo
-    // test has built already.
+    // The install target without its cargo build: c_libraries() built the
+    // libraries, cargo test the command.
     assert!(Path::new(env!("CARGO_BIN_EXE_pfinet")).exists());
     sh(
         &format!(
@@ -178,6 +193,7 @@ fn header_api() -> BTreeSet<String> {
 
 #[test]
 fn exports_exactly_the_documented_c_api() {
+    c_libraries();
     let so = repo().join("target/debug/libpfinet.so");
     let nm = sh(&format!("nm -D --defined-only {}", so.display()), &[]);
     let exported: BTreeSet<String> = nm
