@@ -245,14 +245,23 @@ pub fn uniq_sorted<T: Clone, E>(
 }
 
 /// Sort and de-duplicate as inet_addr_list_uniq(); `key` reads an entry.
+/// Like glibc's qsort() for elements this large, it sorts references to
+/// the entries and moves each entry once at the end (the comparisons, and
+/// so the order, are those of sorting the entries themselves).
 pub fn sort_uniq<T: Clone>(
     v: &mut [T],
     key: impl Fn(&T) -> AddrKey<'_>,
     ipv6: bool,
 ) -> Result<usize, u16> {
-    let mut cmp = |a: &T, b: &T| sock_addr_cmp_addr(key(a), key(b), ipv6);
-    glibc_msort(v, &mut cmp)?;
-    uniq_sorted(v, &mut cmp)
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    let kept = {
+        let mut cmp = |a: &usize, b: &usize| sock_addr_cmp_addr(key(&v[*a]), key(&v[*b]), ipv6);
+        glibc_msort(&mut order, &mut cmp)?;
+        uniq_sorted(&mut order, &mut cmp)?
+    };
+    let sorted: Vec<T> = order[..kept].iter().map(|&i| v[i].clone()).collect();
+    v[..kept].clone_from_slice(&sorted);
+    Ok(kept)
 }
 
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.

@@ -17,7 +17,9 @@
 
 use crate::diag::{Diag, Fatal};
 use crate::inet_addr_list::{AddrList, SockAddr};
-use crate::inet_pton::{ntop4, ntop6};
+use std::fmt::Write;
+
+use crate::inet_pton::{ntop4, ntop4_text, ntop6};
 use crate::mask_addr::mask_addr;
 use crate::name_mask::name_mask;
 
@@ -58,11 +60,11 @@ pub fn ipv4_pattern(addr: [u8; 4], mask: [u8; 4], style: u32) -> Result<String, 
         }
         _ => (u32::MAX, 0),
     };
-    Ok(format!(
-        "{}/{}",
-        ntop4(&(a & mask).to_be_bytes()),
-        32 - shift
-    ))
+    let net = ntop4_text(&(a & mask).to_be_bytes());
+    let mut text = String::with_capacity(net.as_bytes().len() + 3);
+    // Writing to a String cannot fail.
+    let _ = write!(text, "{net}/{}", 32 - shift);
+    Ok(text)
 }
 
 /// The prefix length Postfix reads from an IPv6 netmask: whole 0xff bytes,
