@@ -377,21 +377,16 @@ pub mod abi {
     }
 
     /// inet_addr_list_append()'s log line (msg_verbose > 1).
-    fn log_append(sa: &SockAddr) {
+    fn log_append(sa: impl FnOnce() -> SockAddr) {
         if host::verbose() > 1 {
-            host::info(
-                &[
-                    b"inet_addr_list_append: ".as_slice(),
-                    sa.hostaddr().as_bytes(),
-                ]
-                .concat(),
-            );
+            let text = sa().hostaddr();
+            host::info(&[b"inet_addr_list_append: ".as_slice(), text.as_bytes()].concat());
         }
     }
 
     /// The body of inet_addr_list_append() once the address is copied.
     fn push(list: &mut INET_ADDR_LIST, entry: sockaddr_storage) {
-        log_append(&core_addr(&entry));
+        log_append(|| core_addr(&entry));
         if list.used >= list.size {
             let new_size = list.size.saturating_mul(2).max(1);
             // SAFETY: addrs came from xmalloc/xrealloc in this module.
@@ -451,7 +446,7 @@ pub mod abi {
 
     impl AddrList for TempList {
         fn append(&mut self, sa: &SockAddr) {
-            log_append(sa);
+            log_append(|| *sa);
             self.0.push(*sa);
         }
         fn len(&self) -> usize {

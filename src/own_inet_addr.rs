@@ -162,6 +162,30 @@ fn add_hosts(
     list.uniq(ctx.diag)
 }
 
+/// The hash of the local-address index: multiply and rotate (FxHash's
+/// mix). The keys are this host's own interface addresses, not input from
+/// the network, so a keyed hash (std's SipHash, several times slower
+/// here) buys nothing.
+#[derive(Default)]
+struct AddrHasher(u64);
+
+impl std::hash::Hasher for AddrHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type AddrIndex = HashMap<(u16, [u8; 16]), usize, std::hash::BuildHasherDefault<AddrHasher>>;
+
 /// Key for "same family and address" (SOCK_ADDR_EQ_ADDR).
 fn addr_key(sa: &SockAddr) -> (u16, [u8; 16]) {
     let k = sa.key();
@@ -209,7 +233,7 @@ pub fn own_inet_addr_init(
         }
         // The first local interface with each address (Postfix scans the
         // local list from its start for every explicit address).
-        let mut first: HashMap<(u16, [u8; 16]), usize> = HashMap::with_capacity(local_addrs.len());
+        let mut first = AddrIndex::with_capacity_and_hasher(local_addrs.len(), Default::default());
         for i in 0..local_addrs.len() {
             first.entry(addr_key(&local_addrs.get(i))).or_insert(i);
         }
