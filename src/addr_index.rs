@@ -553,21 +553,24 @@ fn paint_pattern(painter: &mut Painter, i: u32, pattern: &[u8], family: Family, 
 }
 
 fn compile_run(patterns: &Patterns, first: usize, end: usize, ipv6: bool) -> Segment {
-    let table = |family: Family| {
-        let mut painter = Painter::default();
+    // A pattern can decide only for addresses of its own family: with a
+    // ':' IPv6 (match_hostaddr()'s light-weight tests, and its exact forms
+    // have one too), without one IPv4.
+    let mut painters = [Painter::default(), Painter::default()];
+    for i in first..end {
+        let text = patterns.text(i);
+        let family = if text.contains(&b':') {
+            Family::V6
+        } else {
+            Family::V4
+        };
         if family == Family::V4 || ipv6 {
-            for i in first..end {
-                paint_pattern(&mut painter, i as u32, patterns.text(i), family, ipv6);
-            }
+            let n = usize::from(family == Family::V6);
+            paint_pattern(&mut painters[n], i as u32, text, family, ipv6);
         }
-        painter.finish()
-    };
-    Segment::Run {
-        first,
-        end,
-        v4: table(Family::V4),
-        v6: table(Family::V6),
     }
+    let [v4, v6] = painters.map(Painter::finish);
+    Segment::Run { first, end, v4, v6 }
 }
 
 /// One entry of a cidr table, as cidr_match_parse() and friends make it.
