@@ -889,19 +889,7 @@ mod tests {
         }
     }
 
-    /// A small deterministic generator (xorshift).
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
+    use crate::test_rng::Rng;
 
     /// An address near others: few distinct high bits, so prefixes nest.
     fn address(r: &mut Rng, v6: bool) -> [u8; 16] {
@@ -909,12 +897,12 @@ mod tests {
         if v6 {
             b[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
             for x in b.iter_mut().skip(4) {
-                *x = [0, 1, 0x80, 0xff][r.below(4) as usize];
+                *x = [0, 1, 0x80, 0xff][r.below(4)];
             }
         } else {
             b[0] = 10;
             for x in b.iter_mut().take(4).skip(1) {
-                *x = [0, 1, 2, 0x80, 0xff][r.below(5) as usize];
+                *x = [0, 1, 2, 0x80, 0xff][r.below(5)];
             }
         }
         b
@@ -944,18 +932,18 @@ mod tests {
         let v6 = r.below(2) == 0;
         let bits = if v6 { 128 } else { 32 };
         let b = address(r, v6);
-        let len = (r.below(u64::from(bits) + 2)) as u32;
+        let len = r.below(bits as usize + 2) as u32;
         let dirty = r.below(20) == 0;
         let net = text(&network(&b, len.min(bits), bits, dirty), v6);
-        let bang = ["", "", "", "!", "!!"][r.below(5) as usize];
+        let bang = ["", "", "", "!", "!!"][r.below(5)];
         let body = match (r.below(12), v6) {
             (0, _) => text(&b, v6),
             (1, _) => format!("[{}]", text(&b, v6)),
             (2, false) => format!("0{}", text(&b, v6)),
             (2, true) => text(&b, v6).to_uppercase(),
-            (3, _) => ["junk", "1.2.3.4/x", "[1.2.3.4", "[::1]/64x", "hash:/x"]
-                [r.below(5) as usize]
-                .to_string(),
+            (3, _) => {
+                ["junk", "1.2.3.4/x", "[1.2.3.4", "[::1]/64x", "hash:/x"][r.below(5)].to_string()
+            }
             (4, true) => format!("[{net}/{len}]"),
             (_, true) => format!("[{net}]/{len}"),
             (_, false) => format!("{net}/{len}"),
@@ -993,10 +981,8 @@ mod tests {
         let mut r = Rng(0x1357_9bdf_2468_ace0);
         let mut taken = 0;
         for _ in 0..200_000 {
-            let len = 7 + r.below(9) as usize;
-            let t: Vec<u8> = (0..len)
-                .map(|_| b"0123456789.."[r.below(12) as usize])
-                .collect();
+            let len = 7 + r.below(9);
+            let t: Vec<u8> = (0..len).map(|_| b"0123456789.."[r.below(12)]).collect();
             if let Some(a) = pton4(&t) {
                 taken += 1;
                 assert_eq!(
@@ -1014,7 +1000,7 @@ mod tests {
     fn bucketed_lookup_equals_binary_search() {
         let mut r = Rng(0xdead_beef_1234_5678);
         for round in 0..200 {
-            let n = 1 + r.below(300) as usize;
+            let n = 1 + r.below(300);
             let wide = round % 2 == 0;
             let mut starts: Vec<Key> = (0..n)
                 .map(|_| {
@@ -1047,7 +1033,7 @@ mod tests {
         let mut r = Rng(0x9e37_79b9_7f4a_7c15);
         let mut lookups = 0;
         for _ in 0..300 {
-            let n = 1 + r.below(40) as usize;
+            let n = 1 + r.below(40);
             let patterns: Vec<String> = (0..n).map(|_| random_pattern(&mut r)).collect();
             let list = MatchList::new(&patterns, true).unwrap();
             for _ in 0..60 {
@@ -1079,7 +1065,7 @@ mod tests {
                 let v6 = r.below(4) == 0;
                 let bits = if v6 { 128 } else { 32 };
                 let b = address(&mut r, v6);
-                let len = r.below(u64::from(bits) + 1) as u32;
+                let len = r.below(bits as usize + 1) as u32;
                 let net = network(&b, len, bits, false);
                 let mut p = parse_str(format!("{}/{len}", text(&net, v6)).as_bytes(), true)
                     .unwrap_or_else(|e| panic!("{}", String::from_utf8_lossy(&e)));

@@ -398,19 +398,7 @@ mod tests {
             .into_owned()
     }
 
-    /// A small deterministic generator (xorshift), so tests need no crate.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
+    use crate::test_rng::Rng;
 
     fn random_text(r: &mut Rng) -> Vec<u8> {
         const ALPHABET: &[u8] = b"0123456789abcdefABCDEFxg:.::..%/ ";

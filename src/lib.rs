@@ -39,5 +39,7 @@ pub mod netlink;
 pub mod own_inet_addr;
 pub mod readlline;
 pub mod sys;
+#[cfg(test)]
+mod test_rng;
 pub mod valid_hostaddr;
 pub mod valid_mailhost_addr;
