@@ -20,42 +20,33 @@
 
 /// inet_pton(AF_INET, src): four decimal octets, no leading zeros.
 pub fn pton4(src: &[u8]) -> Option<[u8; 4]> {
-    let mut tmp = [0u8; 4];
-    let mut tp = 0usize;
-    let mut saw_digit = false;
-    let mut octets = 0;
+    let mut out = [0u8; 4];
+    let (mut octet, mut digits, mut done) = (0u32, 0u32, 0usize);
     for &ch in src {
-        if ch.is_ascii_digit() {
-            let new = u32::from(tmp[tp]) * 10 + u32::from(ch - b'0');
-            if saw_digit && tmp[tp] == 0 {
-                return None;
-            }
-            if new > 255 {
-                return None;
-            }
-            tmp[tp] = new as u8;
-            if !saw_digit {
-                octets += 1;
-                if octets > 4 {
+        match ch {
+            b'0'..=b'9' => {
+                // glibc: a digit after a leading 0, or a value over 255.
+                if digits > 0 && octet == 0 {
                     return None;
                 }
-                saw_digit = true;
+                octet = octet * 10 + u32::from(ch - b'0');
+                if octet > 255 {
+                    return None;
+                }
+                digits += 1;
             }
-        } else if ch == b'.' && saw_digit {
-            if octets == 4 {
-                return None;
+            b'.' if digits > 0 && done < 3 => {
+                out[done] = octet as u8;
+                (octet, digits, done) = (0, 0, done + 1);
             }
-            tp += 1;
-            tmp[tp] = 0;
-            saw_digit = false;
-        } else {
-            return None;
+            _ => return None,
         }
     }
-    if octets < 4 {
+    if digits == 0 || done != 3 {
         return None;
     }
-    Some(tmp)
+    out[3] = octet as u8;
+    Some(out)
 }
 
 fn hex_digit_value(ch: u8) -> Option<u32> {
