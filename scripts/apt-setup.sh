@@ -19,8 +19,10 @@ fi
 
 # Postfix's build (libdb-dev, m4; and what its makedefs looks for: ICU,
 # libnsl, pkg-config), Debian source packages (dpkg-dev), namespaces
-# (iproute2), the C tests (gcc, make, binutils).
-pkgs=(dpkg-dev libdb-dev m4 libicu-dev libnsl-dev pkg-config iproute2 gcc make binutils python3)
+# (iproute2), the C tests (gcc, make, binutils), the fuzz targets (clang:
+# stock Postfix's C rebuilt with ASan and libFuzzer coverage; its
+# libclang-rt-*-dev, a dependency, supplies libFuzzer).
+pkgs=(dpkg-dev libdb-dev m4 libicu-dev libnsl-dev pkg-config iproute2 gcc make binutils python3 clang)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

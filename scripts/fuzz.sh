@@ -58,7 +58,7 @@ cargo build -q --release --target "$triple" --manifest-path fuzz/Cargo.toml --bi
 python3 scripts/fuzz_seeds.py "$PFINET_STOCK_TREE" fuzz/corpus 2>/dev/null
 [ -n "$build_only" ] && exit 0
 
-bin=fuzz/target/$triple/release
+bin=${CARGO_TARGET_DIR:-fuzz/target}/$triple/release
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 # Longest inputs: past Postfix's limits (hostnames 255, BUFSIZ lines 8191).

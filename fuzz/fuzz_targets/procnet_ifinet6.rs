@@ -26,12 +26,15 @@ const ERRNOS: [c_int; 4] = [libc::ENOENT, libc::EACCES, libc::EMFILE, libc::ENOM
 static FILE: Mutex<Result<Vec<u8>, c_int>> = Mutex::new(Ok(Vec::new()));
 
 /// Stock's fopen() (c/stock_procnet.c): the fuzz input for the path.
+///
+/// # Safety
+/// `path` and `mode` are C strings.
 #[unsafe(no_mangle)]
-pub extern "C" fn pfinet_fuzz_procnet_fopen(
+pub unsafe extern "C" fn pfinet_fuzz_procnet_fopen(
     path: *const c_char,
     mode: *const c_char,
 ) -> *mut libc::FILE {
-    // SAFETY: inet_addr_local.c passes C strings.
+    // SAFETY: the caller passes C strings.
     let path = unsafe { CStr::from_ptr(path) };
     assert_eq!(path.to_bytes(), procnet_ifinet6::PATH.as_bytes());
     let file = FILE.lock().unwrap_or_else(|e| e.into_inner());

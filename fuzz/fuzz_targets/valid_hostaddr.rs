@@ -5,14 +5,12 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use pfinet::valid_hostaddr::abi as pf;
-use pfinet_fuzz::{c_text, check, side, stock::*};
+use pfinet_fuzz::{check, gripe_and_text, side, stock::*};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&flags, text)) = data.split_first() else {
+    let Some((gripe, addr)) = gripe_and_text(data) else {
         return;
     };
-    let gripe = libc::c_int::from(flags & 1);
-    let addr = c_text(text);
     let a = addr.as_ptr();
     // SAFETY: C strings; the functions only read them.
     let stock = side(|| unsafe {

@@ -6,7 +6,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use pfinet::valid_mailhost_addr::abi as pf;
-use pfinet_fuzz::{c_text, check, side, stock::*};
+use pfinet_fuzz::{check, gripe_and_text, side, stock::*};
 use std::ffi::c_char;
 
 fn offset(text: *const c_char, result: *const c_char) -> Option<isize> {
@@ -16,11 +16,9 @@ fn offset(text: *const c_char, result: *const c_char) -> Option<isize> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&flags, text)) = data.split_first() else {
+    let Some((gripe, text)) = gripe_and_text(data) else {
         return;
     };
-    let gripe = libc::c_int::from(flags & 1);
-    let text = c_text(text);
     let t = text.as_ptr();
     // SAFETY: C strings; the functions only read them.
     let stock = side(|| unsafe {

@@ -213,6 +213,13 @@ pub fn c_text(bytes: &[u8]) -> CString {
     CString::new(&bytes[..end]).expect("cut at the NUL")
 }
 
+/// The input of the address-syntax targets: a flag byte (bit 0: DO_GRIPE,
+/// else 0), then the text up to a NUL.
+pub fn gripe_and_text(data: &[u8]) -> Option<(c_int, CString)> {
+    let (&flags, text) = data.split_first()?;
+    Some((c_int::from(flags & 1) * DO_GRIPE, c_text(text)))
+}
+
 /// The parts of a fuzz input between NUL bytes.
 pub fn fields(bytes: &[u8]) -> Vec<&[u8]> {
     bytes.split(|&b| b == 0).collect()
