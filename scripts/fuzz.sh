@@ -70,6 +70,13 @@ max_len() {
         *) echo 300 ;;
     esac
 }
+# libFuzzer dictionaries (fuzz/dicts/).
+dict() {
+    case "$1" in
+        inet_proto|procnet_ifinet6) echo "fuzz/dicts/$1.dict" ;;
+        *) echo fuzz/dicts/addr.dict ;;
+    esac
+}
 total=0
 failed=0
 for t in $targets; do
@@ -77,7 +84,7 @@ for t in $targets; do
     start=$(date +%s)
     rc=0
     "$bin/$t" -max_total_time="$seconds" -runs="$((runs > 0 ? runs : -1))" \
-        -max_len="$(max_len "$t")" -timeout=10 -print_final_stats=1 \
+        -max_len="$(max_len "$t")" -dict="$(dict "$t")" -timeout=10 -print_final_stats=1 \
         -artifact_prefix="fuzz/artifacts/$t/" "fuzz/corpus/$t" >"$log/$t" 2>&1 || rc=$?
     n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log/$t" | tail -n1)
     n=${n:-0}
