@@ -12,6 +12,7 @@
 #   - Postfix 3.7.11 and 3.10.13 built with pfinet (patches/): Postfix's own
 #     unit tests on stock and patched trees, the nm/ld proof of the swap,
 #     postconf mynetworks stock vs patched (scripts/postfix-pfinet.sh).
+#   - the differential fuzz targets (fuzz/), each for 5 s (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,7 @@ bash scripts/apt-setup.sh
 bash scripts/stock-postfix.sh >/dev/null
 
 cargo fmt --all -- --check
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 cargo clippy --all-targets -- -D warnings
 cargo clippy --lib --no-default-features -- -D warnings
 cargo clippy --lib --features postfix -- -D warnings
@@ -34,6 +36,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --no-default-features --lib 2>&1 | tee -a "$log"
 cargo test -- --nocapture 2>&1 | tee -a "$log"
+
+# Differential fuzzing, bounded: build, then each target for 5 s.
+bash scripts/fuzz.sh --seconds 5
 
 # One closing line for all of it (set -o pipefail made any failure fatal).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"
