@@ -56,7 +56,7 @@ pub unsafe extern "C" fn pfinet_fuzz_procnet_fopen(
 struct InputSys;
 
 impl Sys for InputSys {
-    fn getifaddrs(&mut self) -> Result<Vec<Ifaddr>, i32> {
+    fn getifaddrs(&mut self, _families: &[i32]) -> Result<Vec<Ifaddr>, i32> {
         Err(libc::ENOSYS)
     }
     fn ioctl_socket(&mut self, _af: i32) -> Result<Box<dyn IoctlSocket>, i32> {
