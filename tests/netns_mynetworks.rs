@@ -48,7 +48,6 @@ mod common;
 use common::netns::*;
 use common::*;
 use std::fmt::Write as _;
-use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::OnceLock;
@@ -975,31 +974,6 @@ fn down_links() -> Topology {
     t.batch = down();
     t.absent = "198.18.0.9";
     t
-}
-
-/// 5,000 IPv4 addresses (classes A to D, prefix lengths 1 to 32) and 5,000
-/// IPv6 addresses (global and ULA, prefix lengths 1 to 128) on one link.
-fn big_batch() -> String {
-    const FIRST: [u32; 15] = [
-        10, 1, 100, 126, 128, 150, 172, 191, 192, 198, 203, 223, 224, 230, 239,
-    ];
-    let mut b = String::from("link set lo up\nlink add va type veth peer name vb\n");
-    for i in 0u32..5_000 {
-        let (f, n) = (FIRST[(i % 15) as usize], i / 15);
-        let a = Ipv4Addr::from((f << 24) | ((n & 255) << 16) | ((n >> 8) << 8) | (i % 251 + 1));
-        b += &format!("addr add {a}/{} dev va\n", 1 + i % 32);
-    }
-    for i in 0u32..5_000 {
-        let head = if i % 10 == 3 { "fd00" } else { "2001:db8" };
-        b += &format!(
-            "addr add {head}:{:x}:{:x}::{:x}/{} dev va nodad\n",
-            i >> 8,
-            i & 255,
-            (i * 13) % 65535 + 1,
-            1 + i % 128
-        );
-    }
-    b + "link set va up\nlink set vb up\n"
 }
 
 /// Addresses of the big topology, listed explicitly: every 10th IPv4 and

@@ -201,33 +201,6 @@ fn batch_from_netns_mynetworks(name: &str) -> String {
     body.to_string()
 }
 
-/// tests/netns_mynetworks.rs's big_batch(), copied: 5,000 IPv4 and 5,000
-/// IPv6 addresses on one link.
-fn big_batch() -> String {
-    const FIRST: [u32; 15] = [
-        10, 1, 100, 126, 128, 150, 172, 191, 192, 198, 203, 223, 224, 230, 239,
-    ];
-    let mut b = String::from("link set lo up\nlink add va type veth peer name vb\n");
-    for i in 0u32..5_000 {
-        let (f, n) = (FIRST[(i % 15) as usize], i / 15);
-        let a = std::net::Ipv4Addr::from(
-            (f << 24) | ((n & 255) << 16) | ((n >> 8) << 8) | (i % 251 + 1),
-        );
-        b += &format!("addr add {a}/{} dev va\n", 1 + i % 32);
-    }
-    for i in 0u32..5_000 {
-        let head = if i % 10 == 3 { "fd00" } else { "2001:db8" };
-        b += &format!(
-            "addr add {head}:{:x}:{:x}::{:x}/{} dev va nodad\n",
-            i >> 8,
-            i & 255,
-            (i * 13) % 65535 + 1,
-            1 + i % 128
-        );
-    }
-    b + "link set va up\nlink set vb up\n"
-}
-
 /// [`Netns::settled_snapshot`], once every link that is up has its
 /// carrier too (a veth end whose peer is up gets LOWER_UP from the
 /// kernel's linkwatch work, some time later under load, and then its

@@ -543,3 +543,30 @@ pub const POSTCONF: &str = "postconf";
 pub const PROTOCOLS: [&str; 3] = ["all", "ipv4", "ipv6"];
 /// The mynetworks_style values the topology tests run.
 pub const STYLES: [&str; 3] = ["host", "subnet", "class"];
+
+/// 5,000 IPv4 addresses (classes A to D, prefix lengths 1 to 32) and 5,000
+/// IPv6 addresses (global and ULA, prefix lengths 1 to 128) on one link.
+pub fn big_batch() -> String {
+    const FIRST: [u32; 15] = [
+        10, 1, 100, 126, 128, 150, 172, 191, 192, 198, 203, 223, 224, 230, 239,
+    ];
+    let mut b = String::from("link set lo up\nlink add va type veth peer name vb\n");
+    for i in 0u32..5_000 {
+        let (f, n) = (FIRST[(i % 15) as usize], i / 15);
+        let a = std::net::Ipv4Addr::from(
+            (f << 24) | ((n & 255) << 16) | ((n >> 8) << 8) | (i % 251 + 1),
+        );
+        b += &format!("addr add {a}/{} dev va\n", 1 + i % 32);
+    }
+    for i in 0u32..5_000 {
+        let head = if i % 10 == 3 { "fd00" } else { "2001:db8" };
+        b += &format!(
+            "addr add {head}:{:x}:{:x}::{:x}/{} dev va nodad\n",
+            i >> 8,
+            i & 255,
+            (i * 13) % 65535 + 1,
+            1 + i % 128
+        );
+    }
+    b + "link set va up\nlink set vb up\n"
+}
