@@ -19,8 +19,6 @@
 //! is a panic: "sock_addr_cmp_addr: unsupported address family N".
 //! Out of memory is fatal, as Postfix's mymalloc.
 
-use std::cmp::Ordering;
-
 /// A socket address as Postfix keeps it in an INET_ADDR_LIST: the fields
 /// that matter of a `sockaddr_in` or `sockaddr_in6` (port and flow label
 /// are always zero in the lists pfinet builds).
@@ -164,23 +162,7 @@ pub struct AddrKey<'a> {
 
 /// Postfix's sock_addr_cmp_addr(): `Err(family)` for an unsupported one.
 pub fn sock_addr_cmp_addr(a: AddrKey, b: AddrKey, ipv6: bool) -> Result<i32, u16> {
-    if a.family != b.family {
-        return Ok(i32::from(a.family) - i32::from(b.family));
-    }
-    let v4 = libc::AF_INET as u16;
-    let v6 = libc::AF_INET6 as u16;
-    if a.family == v4 {
-        let word = |k: &[u8]| u32::from_ne_bytes([k[0], k[1], k[2], k[3]]);
-        Ok(word(a.addr).wrapping_sub(word(b.addr)) as i32)
-    } else if ipv6 && a.family == v6 {
-        Ok(match a.addr[..16].cmp(&b.addr[..16]) {
-            Ordering::Less => -1,
-            Ordering::Equal => 0,
-            Ordering::Greater => 1,
-        })
-    } else {
-        Err(a.family)
-    }
+    Standin::new(a, 0).cmp(&Standin::new(b, 0), ipv6)
 }
 
 /// glibc's qsort(): a stable top-down merge sort that takes from the left
@@ -245,23 +227,104 @@ pub fn uniq_sorted<T: Clone, E>(
 }
 
 /// Sort and de-duplicate as inet_addr_list_uniq(); `key` reads an entry.
-/// Like glibc's qsort() for elements this large, it sorts references to
+/// Like glibc's qsort() for elements this large, it sorts stand-ins for
 /// the entries and moves each entry once at the end (the comparisons, and
-/// so the order, are those of sorting the entries themselves).
-pub fn sort_uniq<T: Clone>(
+/// so the order, are those of sorting the entries themselves). The
+/// stand-ins carry what the comparator reads, so the sort stays in cache.
+pub fn sort_uniq<T>(
     v: &mut [T],
     key: impl Fn(&T) -> AddrKey<'_>,
     ipv6: bool,
 ) -> Result<usize, u16> {
-    let mut order: Vec<usize> = (0..v.len()).collect();
-    let kept = {
-        let mut cmp = |a: &usize, b: &usize| sock_addr_cmp_addr(key(&v[*a]), key(&v[*b]), ipv6);
-        glibc_msort(&mut order, &mut cmp)?;
-        uniq_sorted(&mut order, &mut cmp)?
-    };
-    let sorted: Vec<T> = order[..kept].iter().map(|&i| v[i].clone()).collect();
-    v[..kept].clone_from_slice(&sorted);
+    let mut order: Vec<Standin> = v
+        .iter()
+        .enumerate()
+        .map(|(i, e)| Standin::new(key(e), i))
+        .collect();
+    let mut cmp = |a: &Standin, b: &Standin| a.cmp(b, ipv6);
+    glibc_msort(&mut order, &mut cmp)?;
+    let sorted: Vec<u32> = order.iter().map(|s| s.index).collect();
+    let kept = uniq_sorted(&mut order, &mut cmp)?;
+    // The kept entries first, in order; the dropped ones after them.
+    let mut keep = vec![false; v.len()];
+    for s in &order[..kept] {
+        keep[s.index as usize] = true;
+    }
+    let dropped = sorted.iter().copied().filter(|&i| !keep[i as usize]);
+    let target: Vec<u32> = order[..kept]
+        .iter()
+        .map(|s| s.index)
+        .chain(dropped)
+        .collect();
+    permute(v, &target);
     Ok(kept)
+}
+
+/// An entry's comparison key, by value (read as sock_addr_cmp_addr()
+/// reads it), and its position.
+#[derive(Clone, Copy)]
+struct Standin {
+    family: u16,
+    /// An IPv4 address's s_addr, as the host's int.
+    word: u32,
+    /// An IPv6 address's bytes, as a big-endian number (memcmp order).
+    wide: u128,
+    index: u32,
+}
+
+impl Standin {
+    fn new(k: AddrKey, index: usize) -> Standin {
+        let bytes = |n: usize| {
+            let mut b = [0; 16];
+            let len = k.addr.len().min(n);
+            b[..len].copy_from_slice(&k.addr[..len]);
+            b
+        };
+        let (v4, v6) = (bytes(4), bytes(16));
+        Standin {
+            family: k.family,
+            word: u32::from_ne_bytes([v4[0], v4[1], v4[2], v4[3]]),
+            wide: u128::from_be_bytes(v6),
+            index: index as u32,
+        }
+    }
+
+    /// sock_addr_cmp_addr(): family difference first; IPv4 subtracts the
+    /// s_addr words (a Postfix bug: not a total order, kept); IPv6
+    /// compares bytes; another family is `Err(family)`.
+    fn cmp(&self, b: &Standin, ipv6: bool) -> Result<i32, u16> {
+        if self.family != b.family {
+            return Ok(i32::from(self.family) - i32::from(b.family));
+        }
+        if self.family == libc::AF_INET as u16 {
+            Ok(self.word.wrapping_sub(b.word) as i32)
+        } else if ipv6 && self.family == libc::AF_INET6 as u16 {
+            Ok(self.wide.cmp(&b.wide) as i32)
+        } else {
+            Err(self.family)
+        }
+    }
+}
+
+/// Put `v[order[j]]` at `v[j]` for every `j`, moving each entry once
+/// (`order` is a permutation of `v`'s positions).
+fn permute<T>(v: &mut [T], order: &[u32]) {
+    let mut done = vec![false; v.len()];
+    for start in 0..v.len() {
+        if done[start] {
+            continue;
+        }
+        let mut j = start;
+        loop {
+            done[j] = true;
+            let from = order[j] as usize;
+            if from == start {
+                break;
+            }
+            v.swap(j, from);
+            j = from;
+        }
+    }
 }
 
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
@@ -651,6 +714,98 @@ mod tests {
             })
             .unwrap();
             assert_eq!(ours, words, "n={n}");
+        }
+    }
+
+    #[test]
+    fn sort_uniq_is_glibc_qsort_and_postfix_uniq() {
+        // Oracle: the C library's qsort on (family, address, position)
+        // records with Postfix's comparator written out here, then
+        // inet_addr_list_uniq()'s loop; mixed families, duplicates, and
+        // IPv4 words far apart (where the comparator wraps).
+        #[repr(C)]
+        #[derive(Clone, Copy)]
+        struct Rec {
+            family: u16,
+            addr: [u8; 16],
+            pos: u32,
+        }
+        extern "C" fn cmp(a: *const libc::c_void, b: *const libc::c_void) -> libc::c_int {
+            // SAFETY: qsort passes pointers into the Rec array below.
+            let (a, b) = unsafe { (&*a.cast::<Rec>(), &*b.cast::<Rec>()) };
+            if a.family != b.family {
+                return i32::from(a.family) - i32::from(b.family);
+            }
+            if a.family == libc::AF_INET as u16 {
+                let w = |r: &Rec| u32::from_ne_bytes([r.addr[0], r.addr[1], r.addr[2], r.addr[3]]);
+                return w(a).wrapping_sub(w(b)) as i32;
+            }
+            // SAFETY: both point to 16 readable bytes.
+            unsafe { libc::memcmp(a.addr.as_ptr().cast(), b.addr.as_ptr().cast(), 16) }
+        }
+        let mut seed = 0x0bad_cafe_1234_5678u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for n in [1usize, 2, 5, 33, 500, 3000] {
+            let list: Vec<SockAddr> = (0..n)
+                .map(|_| {
+                    let r = next();
+                    let pick = (r >> 40) % 8;
+                    if r % 3 == 0 {
+                        let mut addr = [0u8; 16];
+                        addr[15] = pick as u8;
+                        addr[0] = (r >> 8) as u8 & 0x81;
+                        SockAddr::V6 { addr, scope_id: 0 }
+                    } else {
+                        let b = (r >> 16) as u8;
+                        SockAddr::V4([b & 0x80 | 1, 0, (pick as u8) & 3, b & 0x81])
+                    }
+                })
+                .collect();
+            let mut recs: Vec<Rec> = list
+                .iter()
+                .enumerate()
+                .map(|(i, sa)| {
+                    let k = sa.key();
+                    let mut addr = [0u8; 16];
+                    addr[..k.addr.len()].copy_from_slice(k.addr);
+                    Rec {
+                        family: k.family,
+                        addr,
+                        pos: i as u32,
+                    }
+                })
+                .collect();
+            // SAFETY: recs is a live array of n Rec and cmp reads Recs.
+            unsafe {
+                libc::qsort(
+                    recs.as_mut_ptr().cast(),
+                    n,
+                    std::mem::size_of::<Rec>(),
+                    Some(cmp),
+                )
+            };
+            let (mut m, mut want) = (0, Vec::new());
+            while m < n {
+                want.push(list[recs[m].pos as usize]);
+                let first = recs[m];
+                while m + 1 < n
+                    && cmp(
+                        (&first as *const Rec).cast(),
+                        (&recs[m + 1] as *const Rec).cast(),
+                    ) == 0
+                {
+                    m += 1;
+                }
+                m += 1;
+            }
+            let mut ours = list.clone();
+            let kept = sort_uniq(&mut ours, SockAddr::key, true).unwrap();
+            assert_eq!(&ours[..kept], &want[..], "n={n}");
         }
     }
 }

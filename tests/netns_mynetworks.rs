@@ -937,6 +937,59 @@ fn multi() -> Topology {
     ])
 }
 
+/// IPv6 only: loopback down (so no 127.0.0.1 or ::1 is up) and a link
+/// pair with IPv6 addresses alone. An explicit IPv4 address then meets no
+/// IPv4 address at all: with inet_protocols = ipv4 Postfix finds no active
+/// interface; with all it finds IPv6 ones, and no local interface for the
+/// address (pfinet reads only the families the explicit addresses have,
+/// and must then still tell these two apart).
+const IPV6_ONLY: &str = "\
+link add va type veth peer name vb
+addr add 2001:db8:6::1/64 dev va nodad
+addr add fd00:6::2/48 dev vb nodad
+link set va up
+link set vb up
+";
+
+fn ipv6_only() -> Topology {
+    Topology::new("ipv6-only", IPV6_ONLY, |s| {
+        assert_eq!(s.counts().0, 0, "{s:#?}");
+        assert_has(s, &[("2001:db8:6::1", 64), ("fd00:6::2", 48)]);
+        vec![]
+    })
+    .lists(&[
+        "[2001:db8:6::1], fd00:6::2",
+        "192.0.2.1",
+        "192.0.2.1 [2001:db8:6::1]",
+        "[2001:db8:6::1] 192.0.2.1",
+    ])
+    .own(&[("all", "192.0.2.1"), ("all", "[fd00:6::2]")])
+    .oracles(vec![
+        oracle(
+            "all",
+            "subnet",
+            "[2001:db8:6::1], fd00:6::2",
+            "[2001:db8:6::]/64 [fd00:6::]/48\n",
+            0,
+        ),
+        oracle(
+            "ipv4",
+            "host",
+            "192.0.2.1",
+            "postconf: fatal: could not find any active network interfaces\n",
+            1,
+        ),
+        oracle(
+            "all",
+            "host",
+            "192.0.2.1",
+            "postconf: fatal: parameter inet_interfaces: no local interface found for \
+             192.0.2.1\n",
+            1,
+        ),
+    ])
+}
+
 /// tests/netns.rs's `down` topology: links that are down (never up) with
 /// addresses of both families, a link that is up without carrier, and
 /// the basic topology's /0, point-to-point, IPv4-compatible and labelled
@@ -1054,6 +1107,7 @@ fn mynetworks_and_own_inet_addr_equal_stock() {
         class_e,
         ipv6,
         multi,
+        ipv6_only,
         down_links,
     ];
     // PFINET_NETNS_ONLY=name,name: only these topologies (while debugging).
