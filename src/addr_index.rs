@@ -139,6 +139,10 @@ pub struct Table {
     buckets: Vec<u32>,
 }
 
+/// Tables with at most this many ranges are searched from the start
+/// (lists and cidr tables of a few entries: no slower than stock's walk).
+const SHORT: usize = 8;
+
 impl Table {
     fn new(starts: Vec<Key>, hits: Vec<u32>) -> Table {
         let mut t = Table {
@@ -168,7 +172,10 @@ impl Table {
 
     /// The entry that decides for `k`, if any.
     pub fn lookup(&self, k: Key) -> Option<Hit> {
-        let i = if k < self.base || self.buckets.is_empty() {
+        // starts[0] is the family's first key, so some start is <= k.
+        let i = if self.starts.len() <= SHORT {
+            self.starts.iter().take_while(|&&s| s <= k).count() - 1
+        } else if k < self.base || self.buckets.is_empty() {
             self.starts.partition_point(|&s| s <= k) - 1
         } else {
             let b = (k - self.base) >> self.shift;
@@ -622,8 +629,7 @@ impl CidrTable {
 
     /// The entry cidr_match_execute() returns for address text `addr`.
     pub fn lookup(&self, addr: &[u8]) -> Option<usize> {
-        let family = Family::of(addr, self.ipv6);
-        let bytes = family.pton(addr, self.ipv6)?;
+        let (family, bytes) = Family::parse(addr, self.ipv6)?;
         self.lookup_bytes(family, &bytes)
     }
 
