@@ -175,6 +175,58 @@ static void test_compiled(void)
     CHECK(bad == 0 && strcmp(err, "ENDIF without IF") == 0);
 }
 
+/* Host names and addresses: namadr lists. */
+static void test_namadr(void)
+{
+    static const char *const patterns[] = {
+	"!bad.example.com", "example.com", ".example.org", "hash:/etc/x",
+	"10.0.0.0/33", "192.0.2.0/24",
+    };
+    pfinet_namadr_list *list = 0;
+    size_t  from, entry;
+    char    err[256];
+
+    CHECK(pfinet_namadr_list_new(patterns, 6, PFINET_MATCH_FLAG_PARENT | PFINET_MATCH_FLAG_RETURN,
+				 &list) == PFINET_OK);
+    from = 0;
+    CHECK(pfinet_namadr_list_lookup(list, "mx.example.com", "10.9.9.9", &from, &entry, err,
+				    sizeof(err)) == PFINET_OK);
+    CHECK(entry == 1);
+    from = 0;
+    CHECK(pfinet_namadr_list_lookup(list, "a.bad.example.com", "192.0.2.1", &from, &entry, err,
+				    sizeof(err)) == PFINET_NO_MATCH);
+    CHECK(entry == 0);
+    /* The parent style: ".example.org" needs a name with a '.' before it. */
+    from = 0;
+    CHECK(pfinet_namadr_list_lookup(list, "mx.example.org", "192.0.2.1", &from, &entry, err,
+				    sizeof(err)) == PFINET_DICTIONARY);
+    CHECK(entry == 3 && from > 0);
+    CHECK(pfinet_namadr_list_lookup(list, "mx.example.org", "192.0.2.1", &from, &entry, err,
+				    sizeof(err)) == PFINET_ERR_SYNTAX);
+    CHECK(entry == 4);
+    /* The malformed pattern's text as the name: a match, not an error. */
+    CHECK(pfinet_namadr_list_lookup(list, "10.0.0.0/33", "192.0.2.1", &from, &entry, err,
+				    sizeof(err)) == PFINET_OK);
+    CHECK(entry == 4);
+    pfinet_namadr_list_free(list);
+    /* Without the parent style, ".example.org" matches below it. */
+    CHECK(pfinet_namadr_list_new(patterns, 6, 0, &list) == PFINET_OK);
+    from = 0;
+    CHECK(pfinet_namadr_list_lookup(list, "mx.example.org", "192.0.2.1", &from, &entry, err,
+				    sizeof(err)) == PFINET_OK);
+    CHECK(entry == 2);
+    from = 0;
+    CHECK(pfinet_namadr_list_lookup(list, 0, "192.0.2.1", &from, &entry, err, sizeof(err)) == PFINET_ERR_NULL);
+    CHECK(pfinet_namadr_list_lookup(list, "x", 0, &from, &entry, err, sizeof(err)) == PFINET_ERR_NULL);
+    CHECK(pfinet_namadr_list_lookup(list, "x", "192.0.2.1", 0, &entry, err, sizeof(err)) == PFINET_ERR_NULL);
+    CHECK(pfinet_namadr_list_lookup(0, "x", "192.0.2.1", &from, &entry, err, sizeof(err)) == PFINET_ERR_NULL);
+    pfinet_namadr_list_free(list);
+    pfinet_namadr_list_free(0);
+    CHECK(pfinet_namadr_list_new(patterns, 6, 4, &list) == PFINET_ERR_SYNTAX);
+    CHECK(pfinet_namadr_list_new(0, 6, 0, &list) == PFINET_ERR_NULL);
+    CHECK(pfinet_namadr_list_new(patterns, 6, 0, 0) == PFINET_ERR_NULL);
+}
+
 int     main(void)
 {
     CHECK(strlen(pfinet_version()) > 0);
@@ -184,6 +236,7 @@ int     main(void)
     test_protocols();
     test_mynetworks();
     test_compiled();
+    test_namadr();
     printf("%d passed, %d failed\n", passed, failed);
     return (failed != 0);
 }

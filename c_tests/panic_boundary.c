@@ -146,6 +146,18 @@ static int call_api(const char *name)
 	    got = 0;
 	pfinet_match_list_free(list);
 	RETURNED("%d", got);
+    } else if (strncmp(name, "pfinet_namadr_list_", 19) == 0) {
+	static const char *const patterns[] = {"example.com", "192.0.2.0/24"};
+	pfinet_namadr_list *list = 0;
+	size_t  from = 0;
+	int     got = pfinet_namadr_list_new(patterns, 2, PFINET_MATCH_FLAG_PARENT, &list);
+
+	if (strcmp(name, "pfinet_namadr_list_lookup") == 0)
+	    got = pfinet_namadr_list_lookup(list, "mail.example.com", "192.0.2.7", &from, 0, 0, 0);
+	else if (strcmp(name, "pfinet_namadr_list_free") == 0)
+	    got = 0;
+	pfinet_namadr_list_free(list);
+	RETURNED("%d", got);
     } else if (strncmp(name, "pfinet_cidr_table_", 18) == 0) {
 	static const char *const rules[] = {"192.0.2.0/24"};
 	static const unsigned char addr[4] = {192, 0, 2, 7};

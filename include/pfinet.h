@@ -56,6 +56,18 @@ typedef struct VSTRING VSTRING;
  */
 #define PFINET_PROTO_IPV6 2
 
+/**
+ * Postfix's MATCH_FLAG_PARENT (match_list.h): a host-name pattern
+ * `domain` also matches names below it (else only `.domain` does).
+ */
+#define PFINET_MATCH_FLAG_PARENT 1
+
+/**
+ * Postfix's MATCH_FLAG_RETURN (match_list.h): accepted and ignored (it
+ * says how Postfix reports errors; pfinet returns them).
+ */
+#define PFINET_MATCH_FLAG_RETURN 2
+
 #if defined(HAS_IPV6)
 /**
  * Address bytes in a CIDR_MATCH: 16 with IPv6 support, else 4.
@@ -193,6 +205,11 @@ typedef struct pfinet_cidr_table pfinet_cidr_table;
  * A compiled match list (opaque).
  */
 typedef struct pfinet_match_list pfinet_match_list;
+
+/**
+ * A compiled namadr list: host-name and address patterns (opaque).
+ */
+typedef struct pfinet_namadr_list pfinet_namadr_list;
 
 /**
  * Postfix's CIDR_MATCH: one parsed pattern, member of a linked list.
@@ -507,6 +524,50 @@ enum pfinet_status pfinet_match_list_lookup_binary(const struct pfinet_match_lis
  * `list` came from pfinet_match_list_new() and is not used afterwards.
  */
 void pfinet_match_list_free(struct pfinet_match_list *list);
+
+/**
+ * Compile `count` patterns of a namadr list (host names and addresses,
+ * each may start with `!`, case-folded as Postfix keeps them). `flags`:
+ * PFINET_MATCH_FLAG_PARENT and/or PFINET_MATCH_FLAG_RETURN (Postfix's
+ * list flags as they are); another bit is PFINET_ERR_SYNTAX. Dictionary
+ * patterns are kept in their place for the caller.
+ *
+ * # Safety
+ * `patterns` holds `count` C strings; `out` is writable.
+ */
+enum pfinet_status pfinet_namadr_list_new(const char *const *patterns,
+                                          size_t count,
+                                          int flags,
+                                          struct pfinet_namadr_list **out);
+
+/**
+ * Look up host name `name` and address text `addr` (both case-folded, as
+ * Postfix's match_list_match() passes them) from `*from` (0 for a new
+ * lookup): the results of pfinet_match_list_lookup(), for the first
+ * pattern that matches the name (match_hostname()) or the address
+ * (match_hostaddr()), the name first. On PFINET_DICTIONARY the caller
+ * looks up the table with both, as Postfix does, and continues at `*from`.
+ *
+ * # Safety
+ * `list` came from pfinet_namadr_list_new(); `name` and `addr` are C
+ * strings; `from` is writable; `entry` null or writable; `err` null or
+ * writable for `err_len` bytes.
+ */
+enum pfinet_status pfinet_namadr_list_lookup(const struct pfinet_namadr_list *list,
+                                             const char *name,
+                                             const char *addr,
+                                             size_t *from,
+                                             size_t *entry,
+                                             char *err,
+                                             size_t err_len);
+
+/**
+ * Free a namadr list (NULL is fine).
+ *
+ * # Safety
+ * `list` came from pfinet_namadr_list_new() and is not used afterwards.
+ */
+void pfinet_namadr_list_free(struct pfinet_namadr_list *list);
 
 /**
  * Compile `count` cidr-table rules. A bad rule is PFINET_ERR_SYNTAX with

@@ -9,6 +9,9 @@
 # prints build time, heap bytes per entry, and ns per lookup for addresses
 # inside a random entry (hit) and outside all (miss), with stock/pfinet
 # ratios; each row first checks that both answer 20 fixed addresses alike.
+# Then namadr lists (host names and networks, MATCH_FLAG_PARENT; see
+# c_tests/bench_index.c) up to 100,000 patterns: stock's walk calls two
+# match functions per pattern, so larger sizes take minutes.
 # Usage: scripts/bench-index.sh [N...]   (default: 1 10 100 1000 10000 100000 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,9 +30,10 @@ cc -O2 -Wall -Wextra -Werror -Iinclude -Itarget/release/include c_tests/bench_in
 printf '%-5s %-4s %8s | %10s %10s | %9s %9s | %12s %12s %9s | %12s %12s %9s\n' \
     kind fam N "build ms" "(pfinet)" "B/entry" "(pfinet)" "hit ns" "(pfinet)" ratio \
     "miss ns" "(pfinet)" ratio
-for kind in list cidr; do
+for kind in list cidr namadr; do
     for fam in 4 6; do
         for n in $sizes; do
+            [ "$kind" != namadr ] || [ "$n" -le 100000 ] || continue
             read -r _ _ _ sb sm sh sx sv < <("$work/stock" "$kind" "$fam" "$n")
             read -r _ _ _ pb pm ph px pv < <("$work/pfinet" "$kind" "$fam" "$n")
             if [ "$sv" != "$pv" ]; then

@@ -104,12 +104,13 @@ replaced_syms="inet_addr_list_init inet_addr_list_append inet_addr_list_uniq
 replaced_syms=$(echo $replaced_syms)
 added_sym="match_hostaddr_literal cidr_match_index_new cidr_match_index_execute
  cidr_match_index_free pfinet_match_list_new pfinet_match_list_lookup
- pfinet_match_list_free"
+ pfinet_match_list_free pfinet_namadr_list_new pfinet_namadr_list_lookup
+ pfinet_namadr_list_free"
 added_sym=$(echo $added_sym)
 # The patched files that call pfinet's additions, and what each must call.
 calling_objs="util/match_ops.o:match_hostaddr_literal
  util/dict_cidr.o:cidr_match_index_new,cidr_match_index_execute,cidr_match_index_free
- util/match_list.o:pfinet_match_list_new,pfinet_match_list_lookup,pfinet_match_list_free"
+ util/match_list.o:pfinet_match_list_new,pfinet_match_list_lookup,pfinet_match_list_free,pfinet_namadr_list_new,pfinet_namadr_list_lookup,pfinet_namadr_list_free"
 # Objects built from the patched files, and the global symbols each may
 # still define (what stays in C).
 replaced_objs="util/inet_addr_list.o: util/inet_addr_local.o: util/inet_proto.o:

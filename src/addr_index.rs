@@ -39,7 +39,7 @@ use crate::cidr_match::{CidrPattern, Family, parse_str};
 #[cfg(test)]
 use crate::inet_pton::{ntop4, ntop6};
 use crate::inet_pton::{ntop6_text, pton4, pton6};
-use crate::match_ops::{is_dictionary, match_hostaddr};
+use crate::match_ops::{is_address_text, is_dictionary, match_hostaddr};
 
 /// An address as a number: IPv4 in the low 32 bits.
 type Key = u128;
@@ -445,7 +445,20 @@ impl MatchList {
     pub fn lookup(&self, addr: &[u8], from: usize) -> Step {
         match canonical(addr).filter(|(f, _)| self.ipv6 || *f == Family::V4) {
             Some((family, bytes)) => self.lookup_bytes(family, &bytes, from),
+            // match_hostaddr()'s first test: no pattern matches such text
+            // (a host name, "unknown"); only dictionaries are handed back.
+            None if !is_address_text(addr) => self.scan(from, |_, _, _| None),
             None => self.scan(from, |first, end, _| self.walk(addr, first, end)),
+        }
+    }
+
+    /// The index of the first pattern of segment `from` (the number of
+    /// patterns when `from` is past the last segment).
+    pub fn segment_first(&self, from: usize) -> usize {
+        match self.segments.get(from) {
+            Some(Segment::Run { first, .. }) => *first,
+            Some(Segment::Dictionary(entry)) => *entry,
+            None => self.patterns.len(),
         }
     }
 

@@ -6,7 +6,9 @@
 //! addresses, as text or binary, in time that does not grow with the list;
 //! the answer names the deciding entry. Objects are freed with their
 //! `_free` function, which accepts NULL. Errors come back as
-//! `pfinet_status`; nothing ends the process.
+//! `pfinet_status`; nothing ends the process. `pfinet_namadr_list_*` do
+//! the same for lists that also match host names (Postfix's namadr lists:
+//! mynetworks as smtpd uses it, debug_peer_list, ...).
 
 use libc::{c_char, c_int, size_t};
 
@@ -16,11 +18,23 @@ use crate::api::put_text;
 use crate::cidr_match::Family;
 use crate::dict_cidr::parse_rule;
 use crate::ffi::{api_boundary, bytes};
+use crate::name_index::NamadrList;
 
 const IPV6: bool = cfg!(feature = "has_ipv6");
 
 /// A compiled match list (opaque).
 pub struct pfinet_match_list(MatchList);
+
+/// A compiled namadr list: host-name and address patterns (opaque).
+pub struct pfinet_namadr_list(NamadrList);
+
+/// Postfix's MATCH_FLAG_PARENT (match_list.h): a host-name pattern
+/// `domain` also matches names below it (else only `.domain` does).
+pub const PFINET_MATCH_FLAG_PARENT: c_int = 1;
+
+/// Postfix's MATCH_FLAG_RETURN (match_list.h): accepted and ignored (it
+/// says how Postfix reports errors; pfinet returns them).
+pub const PFINET_MATCH_FLAG_RETURN: c_int = 2;
 
 /// A compiled cidr table (opaque).
 pub struct pfinet_cidr_table(CidrTable);
@@ -214,6 +228,97 @@ pub unsafe extern "C" fn pfinet_match_list_free(list: *mut pfinet_match_list) {
     api_boundary("pfinet_match_list_free", (), || {
         if !list.is_null() {
             // SAFETY: it came from Box::into_raw in pfinet_match_list_new().
+            drop(unsafe { Box::from_raw(list) });
+        }
+    })
+}
+
+/// Compile `count` patterns of a namadr list (host names and addresses,
+/// each may start with `!`, case-folded as Postfix keeps them). `flags`:
+/// PFINET_MATCH_FLAG_PARENT and/or PFINET_MATCH_FLAG_RETURN (Postfix's
+/// list flags as they are); another bit is PFINET_ERR_SYNTAX. Dictionary
+/// patterns are kept in their place for the caller.
+///
+/// # Safety
+/// `patterns` holds `count` C strings; `out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pfinet_namadr_list_new(
+    patterns: *const *const c_char,
+    count: size_t,
+    flags: c_int,
+    out: *mut *mut pfinet_namadr_list,
+) -> pfinet_status {
+    api_boundary("pfinet_namadr_list_new", PFINET_ERR_INTERNAL, || {
+        // SAFETY: the caller's contract.
+        let Some(texts) = (unsafe { strings(patterns, count) }) else {
+            return PFINET_ERR_NULL;
+        };
+        if out.is_null() {
+            return PFINET_ERR_NULL;
+        }
+        if flags & !(PFINET_MATCH_FLAG_PARENT | PFINET_MATCH_FLAG_RETURN) != 0 {
+            return PFINET_ERR_SYNTAX;
+        }
+        let parent = flags & PFINET_MATCH_FLAG_PARENT != 0;
+        match NamadrList::new(&texts, parent, IPV6) {
+            // SAFETY: out is writable (checked not null).
+            Some(list) => unsafe {
+                give(out, pfinet_namadr_list(list));
+                PFINET_OK
+            },
+            None => PFINET_ERR_SPACE,
+        }
+    })
+}
+
+/// Look up host name `name` and address text `addr` (both case-folded, as
+/// Postfix's match_list_match() passes them) from `*from` (0 for a new
+/// lookup): the results of pfinet_match_list_lookup(), for the first
+/// pattern that matches the name (match_hostname()) or the address
+/// (match_hostaddr()), the name first. On PFINET_DICTIONARY the caller
+/// looks up the table with both, as Postfix does, and continues at `*from`.
+///
+/// # Safety
+/// `list` came from pfinet_namadr_list_new(); `name` and `addr` are C
+/// strings; `from` is writable; `entry` null or writable; `err` null or
+/// writable for `err_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pfinet_namadr_list_lookup(
+    list: *const pfinet_namadr_list,
+    name: *const c_char,
+    addr: *const c_char,
+    from: *mut size_t,
+    entry: *mut size_t,
+    err: *mut c_char,
+    err_len: size_t,
+) -> pfinet_status {
+    api_boundary("pfinet_namadr_list_lookup", PFINET_ERR_INTERNAL, || {
+        // SAFETY: the caller's contract.
+        let (Some(list), Some(name), Some(addr)) =
+            (unsafe { list.as_ref() }, unsafe { bytes(name) }, unsafe {
+                bytes(addr)
+            })
+        else {
+            return PFINET_ERR_NULL;
+        };
+        if from.is_null() {
+            return PFINET_ERR_NULL;
+        }
+        // SAFETY: from is readable (checked not null).
+        let step = list.0.lookup(name, addr, unsafe { *from });
+        report(step, from, entry, err, err_len)
+    })
+}
+
+/// Free a namadr list (NULL is fine).
+///
+/// # Safety
+/// `list` came from pfinet_namadr_list_new() and is not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pfinet_namadr_list_free(list: *mut pfinet_namadr_list) {
+    api_boundary("pfinet_namadr_list_free", (), || {
+        if !list.is_null() {
+            // SAFETY: it came from Box::into_raw in pfinet_namadr_list_new().
             drop(unsafe { Box::from_raw(list) });
         }
     })

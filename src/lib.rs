@@ -33,6 +33,7 @@ pub mod mask_addr;
 pub mod match_list;
 pub mod match_ops;
 pub mod mynetworks;
+pub mod name_index;
 pub mod name_mask;
 #[cfg(target_os = "linux")]
 pub mod netlink;

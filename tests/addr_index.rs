@@ -4,6 +4,9 @@
 //! random lists (IPv4 and IPv6, negations, exact and bracketed forms,
 //! malformed patterns, if/if !/endif blocks) and compares every lookup.
 //! CI runs 400,000 lookups; `scripts/index-diff.sh` runs the long version.
+//! The namadr mode does the same for lists that also match host names
+//! (namadr_list_init(), with and without MATCH_FLAG_PARENT): 200,000
+//! (name, address) lookups here.
 
 mod common;
 
@@ -22,5 +25,24 @@ fn compiled_lists_equal_stock_walk() {
     eprint!("{out}");
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("400000 lookups compared"), "{out}");
+    assert!(out.ends_with(", 0 differences\n"), "{out}");
+}
+
+#[test]
+fn compiled_namadr_lists_equal_stock_walk() {
+    let exe = stock_program("index_diff.c", true);
+    let so = default_variant().dir.join("libpfinet.so");
+    let (out, code) = run(
+        &exe,
+        &[so.to_str().unwrap(), "2", "1000", "200", "1000", "namadr"],
+        b"",
+        None,
+    );
+    eprint!("{out}");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("namadr: 1000 lists, 200000 lookups compared"),
+        "{out}"
+    );
     assert!(out.ends_with(", 0 differences\n"), "{out}");
 }
