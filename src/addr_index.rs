@@ -38,7 +38,7 @@ use std::collections::BTreeMap;
 use crate::cidr_match::{CidrPattern, Family, parse_str};
 #[cfg(test)]
 use crate::inet_pton::{ntop4, ntop6};
-use crate::inet_pton::{ntop6_text, pton4, pton6};
+use crate::inet_pton::{ntop6_text, ntop6_zero_run, pton4, pton6};
 use crate::match_ops::{is_address_text, is_dictionary, match_hostaddr};
 
 /// An address as a number: IPv4 in the low 32 bits.
@@ -296,15 +296,48 @@ impl Painter {
 /// A family's address text in inet_ntop() form: its bytes.
 fn canonical(addr: &[u8]) -> Option<(Family, [u8; 16])> {
     let mut bytes = [0u8; 16];
-    if addr.contains(&b':') {
-        bytes = pton6(addr)?;
-        (ntop6_text(&bytes).as_bytes() == addr).then_some((Family::V6, bytes))
-    } else {
-        // inet_pton(AF_INET) takes exactly four decimal numbers up to 255
-        // without leading zeros: only inet_ntop()'s form.
-        bytes[..4].copy_from_slice(&pton4(addr)?);
-        Some((Family::V4, bytes))
+    // inet_pton(AF_INET) takes exactly four decimal numbers up to 255
+    // without leading zeros: only inet_ntop()'s form. Text it takes has
+    // no ':'; IPv6 text has one.
+    if let Some(v4) = pton4(addr) {
+        bytes[..4].copy_from_slice(&v4);
+        return Some((Family::V4, bytes));
     }
+    bytes = pton6(addr)?;
+    is_ntop6_form(addr, &bytes).then_some((Family::V6, bytes))
+}
+
+/// Whether `text`, which inet_pton(AF_INET6) turned into `bytes`, is what
+/// inet_ntop() prints for them, checked without printing: every group
+/// written in lowercase without leading zeros, and "::" standing for
+/// exactly the zero run inet_ntop() picks (or none where it picks none).
+/// Text with a dotted quad is compared with inet_ntop()'s.
+fn is_ntop6_form(text: &[u8], bytes: &[u8; 16]) -> bool {
+    let mut prev = b':';
+    let mut leading_zero = false;
+    let (mut written, mut before_gap) = (0usize, None);
+    for (i, &c) in text.iter().enumerate() {
+        match c {
+            b':' if prev == b':' && i > 0 => before_gap = Some(written),
+            b':' => leading_zero = false,
+            b'.' => return ntop6_text(bytes).as_bytes() == text,
+            b'0'..=b'9' | b'a'..=b'f' if leading_zero => return false,
+            b'0'..=b'9' | b'a'..=b'f' => {
+                if prev == b':' {
+                    written += 1;
+                    leading_zero = c == b'0';
+                }
+            }
+            _ => return false,
+        }
+        prev = c;
+    }
+    let gap = before_gap.map(|at| (at, 8 - written));
+    let (run, words) = ntop6_zero_run(bytes);
+    // inet_ntop() prints an encapsulated IPv4 address as a dotted quad.
+    let dotted =
+        run.is_some_and(|(at, len)| at == 0 && (len == 6 || (len == 5 && words[5] == 0xffff)));
+    gap == run && !dotted
 }
 
 /// A match list's pattern texts (after their '!' operators) in one
@@ -693,6 +726,67 @@ fn conditions(open: &[(CidrPattern, bool)], p: CidrPattern, matches: bool) -> Se
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn canonical_is_the_inet_ntop_round_trip() {
+        // The definition: inet_pton() accepts the text, and inet_ntop()
+        // prints exactly it again (glibc's, through the ported pair).
+        let definition = |t: &[u8]| -> Option<(Family, [u8; 16])> {
+            let mut b = [0u8; 16];
+            if t.contains(&b':') {
+                b = pton6(t)?;
+                (ntop6_text(&b).as_bytes() == t).then_some((Family::V6, b))
+            } else {
+                b[..4].copy_from_slice(&pton4(t)?);
+                Some((Family::V4, b))
+            }
+        };
+        let mut r = crate::test_rng::Rng(0xca11_ab1e);
+        let mut canonical_seen = 0;
+        for n in 0..300_000 {
+            let mut b = [0u8; 16];
+            for w in 0..8 {
+                if r.below(3) != 0 {
+                    let v = [0x1u16, 0xa, 0x10, 0xab0, 0xffff, 0x0f0f][r.below(6)];
+                    b[2 * w..2 * w + 2].copy_from_slice(&v.to_be_bytes());
+                }
+            }
+            let mut t = ntop6(&b).into_bytes();
+            match n % 5 {
+                0 => {}
+                1 => t.make_ascii_uppercase(),
+                2 => {
+                    // Every group written out, in full or short.
+                    let full = r.below(2) == 0;
+                    t = (0..8)
+                        .map(|w| {
+                            let v = u16::from_be_bytes([b[2 * w], b[2 * w + 1]]);
+                            if full {
+                                format!("{v:04x}")
+                            } else {
+                                format!("{v:x}")
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(":")
+                        .into_bytes();
+                }
+                3 => {
+                    let at = r.below(t.len() + 1);
+                    t.insert(at, b"0:."[r.below(3)]);
+                }
+                _ => {
+                    if !t.is_empty() {
+                        t.remove(r.below(t.len()));
+                    }
+                }
+            }
+            let want = definition(&t);
+            canonical_seen += usize::from(want.is_some());
+            assert_eq!(canonical(&t), want, "{:?}", String::from_utf8_lossy(&t));
+        }
+        assert!(canonical_seen > 60_000, "{canonical_seen}");
+    }
+
     use super::*;
     use crate::cidr_match::parse_str;
 

@@ -56,13 +56,25 @@ pub fn pton4(src: &[u8]) -> Option<[u8; 4]> {
     (i == src.len()).then(|| word.to_be_bytes())
 }
 
-fn hex_digit_value(ch: u8) -> Option<u32> {
-    match ch {
-        b'0'..=b'9' => Some(u32::from(ch - b'0')),
-        b'a'..=b'f' => Some(u32::from(ch - b'a' + 10)),
-        b'A'..=b'F' => Some(u32::from(ch - b'A' + 10)),
-        _ => None,
+/// Each byte's value as a hex digit, or 0xff.
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = match c as u8 {
+            b'0'..=b'9' => c as u8 - b'0',
+            b'a'..=b'f' => c as u8 - b'a' + 10,
+            b'A'..=b'F' => c as u8 - b'A' + 10,
+            _ => 0xff,
+        };
+        c += 1;
     }
+    t
+};
+
+fn hex_digit_value(ch: u8) -> Option<u32> {
+    let v = HEX_VALUE[usize::from(ch)];
+    (v != 0xff).then_some(u32::from(v))
 }
 
 /// inet_pton(AF_INET6, src), including `::` compression and a trailing
@@ -251,13 +263,10 @@ impl AddrText {
     }
 
     fn push_hex(&mut self, w: u16) {
-        let mut started = false;
-        for shift in [12, 8, 4, 0] {
-            let d = ((w >> shift) & 0xf) as u8;
-            if d != 0 || started || shift == 0 {
-                self.push(b"0123456789abcdef"[usize::from(d)]);
-                started = true;
-            }
+        // Lowercase, without leading zeros ("0" for zero).
+        let digits = (19 - w.leading_zeros()).max(4) / 4;
+        for k in (0..digits).rev() {
+            self.push(b"0123456789abcdef"[usize::from((w >> (4 * k)) & 0xf)]);
         }
     }
 
@@ -298,10 +307,12 @@ pub fn ntop6(src: &[u8; 16]) -> String {
     ntop6_text(src).to_string()
 }
 
-/// [`ntop6`] without allocating.
-pub fn ntop6_text(src: &[u8; 16]) -> AddrText {
+/// The 16-bit words of an IPv6 address, and the run of zero words that
+/// inet_ntop() writes as "::" (start, length): the longest, the first of
+/// equally long ones, none shorter than two.
+pub fn ntop6_zero_run(src: &[u8; 16]) -> (Option<(usize, usize)>, [u16; 8]) {
     let words: [u16; 8] = std::array::from_fn(|i| u16::from_be_bytes([src[2 * i], src[2 * i + 1]]));
-    let (mut best_base, mut best_len) = (None::<usize>, 0usize);
+    let mut best: Option<(usize, usize)> = None;
     let mut cur: Option<(usize, usize)> = None;
     for (i, &w) in words.iter().enumerate() {
         if w == 0 {
@@ -310,19 +321,26 @@ pub fn ntop6_text(src: &[u8; 16]) -> AddrText {
                 Some((b, l)) => (b, l + 1),
             });
         } else if let Some((b, l)) = cur.take()
-            && (best_base.is_none() || l > best_len)
+            && best.is_none_or(|(_, len)| l > len)
         {
-            (best_base, best_len) = (Some(b), l);
+            best = Some((b, l));
         }
     }
     if let Some((b, l)) = cur
-        && (best_base.is_none() || l > best_len)
+        && best.is_none_or(|(_, len)| l > len)
     {
-        (best_base, best_len) = (Some(b), l);
+        best = Some((b, l));
     }
-    if best_len < 2 {
-        best_base = None;
-    }
+    (best.filter(|&(_, len)| len >= 2), words)
+}
+
+/// [`ntop6`] without allocating.
+pub fn ntop6_text(src: &[u8; 16]) -> AddrText {
+    let (best, words) = ntop6_zero_run(src);
+    let (best_base, best_len) = match best {
+        Some((b, l)) => (Some(b), l),
+        None => (None, 0),
+    };
     let mut out = AddrText::new();
     let mut i = 0;
     while i < 8 {
