@@ -23,6 +23,7 @@ pub mod api_index;
 pub mod cidr_match;
 pub mod diag;
 pub mod dict_cidr;
+pub mod fast_hash;
 pub mod ffi;
 pub mod host;
 pub mod inet_addr_list;

@@ -30,19 +30,23 @@
 use std::collections::HashMap;
 
 use crate::addr_index::{MatchList, Step};
+use crate::fast_hash::FastHash;
 use crate::match_ops::is_dictionary;
 
 /// match_hostname() for the patterns of a list that are not tables.
 #[derive(Debug, Clone, Default)]
 pub struct NameIndex {
     /// Pattern text -> the first pattern with that text.
-    first: HashMap<Box<[u8]>, u32>,
+    first: HashMap<Box<[u8]>, u32, FastHash>,
     /// For a text that occurs more than once: first -> the later ones.
     later: HashMap<u32, Vec<u32>>,
     /// MATCH_FLAG_PARENT: `domain` matches its subdomains.
     parent: bool,
     /// The longest pattern: longer suffixes need no lookup.
     longest: usize,
+    /// Bit `n` set: some pattern is `n` bytes long (n < 256); a suffix of
+    /// another length shorter than that needs no lookup either.
+    lengths: [u64; 4],
 }
 
 impl NameIndex {
@@ -55,6 +59,9 @@ impl NameIndex {
         };
         for (i, text) in patterns {
             index.longest = index.longest.max(text.len());
+            if text.len() < 256 {
+                index.lengths[text.len() / 64] |= 1 << (text.len() % 64);
+            }
             match index.first.get(text) {
                 Some(&first) => index.later.entry(first).or_default().push(i),
                 None => {
@@ -68,7 +75,8 @@ impl NameIndex {
 
     /// The first pattern at position `min` or later whose text is `text`.
     fn find(&self, text: &[u8], min: usize) -> Option<usize> {
-        if text.len() > self.longest {
+        let n = text.len();
+        if n > self.longest || (n < 256 && self.lengths[n / 64] & (1 << (n % 64)) == 0) {
             return None;
         }
         let first = *self.first.get(text)?;
@@ -81,25 +89,26 @@ impl NameIndex {
             .map(|&i| i as usize)
     }
 
-    /// The texts match_hostname() finds `name` in: the name itself, then
-    /// each suffix the flag allows.
-    fn keys<'n>(&self, name: &'n [u8]) -> impl Iterator<Item = &'n [u8]> {
-        let parent = self.parent;
-        let dots = name
-            .iter()
-            .enumerate()
-            .filter(|&(_, &c)| c == b'.')
-            .filter_map(move |(p, _)| match parent {
-                true => Some(&name[p + 1..]),
-                false => (p > 0).then(|| &name[p..]),
-            });
-        std::iter::once(name).chain(dots)
-    }
-
     /// The first pattern at position `min` or later that match_hostname()
-    /// matches with the (case-folded) host name `name`.
+    /// matches with the (case-folded) host name `name`: the name itself,
+    /// or a suffix the flag allows (with MATCH_FLAG_PARENT what follows
+    /// each '.', else each suffix from a '.' that is not the first byte).
     pub fn first_match(&self, name: &[u8], min: usize) -> Option<usize> {
-        self.keys(name).filter_map(|k| self.find(k, min)).min()
+        let mut best = self.find(name, min);
+        for (p, &c) in name.iter().enumerate() {
+            if c != b'.' {
+                continue;
+            }
+            let suffix = match self.parent {
+                true => &name[p + 1..],
+                false if p > 0 => &name[p..],
+                false => continue,
+            };
+            if let Some(i) = self.find(suffix, min) {
+                best = Some(best.map_or(i, |b| b.min(i)));
+            }
+        }
+        best
     }
 }
 

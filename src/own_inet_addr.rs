@@ -28,6 +28,7 @@
 use std::collections::HashMap;
 
 use crate::diag::{Diag, Fatal};
+use crate::fast_hash::FastHash;
 use crate::inet_addr_list::{AddrList, SockAddr};
 use crate::inet_addr_local::{Config, Method, run};
 use crate::inet_proto::InetProtoInfo;
@@ -173,29 +174,9 @@ fn add_hosts(
     list.uniq(ctx.diag)
 }
 
-/// The hash of the local-address index: multiply and rotate (FxHash's
-/// mix). The keys are this host's own interface addresses, not input from
-/// the network, so a keyed hash (std's SipHash, several times slower
-/// here) buys nothing.
-#[derive(Default)]
-struct AddrHasher(u64);
-
-impl std::hash::Hasher for AddrHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
-                .wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type AddrIndex = HashMap<(u16, [u8; 16]), usize, std::hash::BuildHasherDefault<AddrHasher>>;
+/// The local-address index. Its keys are this host's own interface
+/// addresses, not input from the network.
+type AddrIndex = HashMap<(u16, [u8; 16]), usize, FastHash>;
 
 /// Key for "same family and address" (SOCK_ADDR_EQ_ADDR).
 fn addr_key(sa: &SockAddr) -> (u16, [u8; 16]) {
