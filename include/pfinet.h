@@ -42,11 +42,6 @@ typedef struct VSTRING VSTRING;
 
 
 /**
- * Entries are numbered below this (the error flag takes the top bit).
- */
-#define MAX_ENTRIES (size_t)(ERROR_BIT - 1)
-
-/**
  * IPv4 bit of pfinet_inet_protocols()'s mask.
  */
 #define PFINET_PROTO_IPV4 1

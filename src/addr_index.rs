@@ -49,18 +49,23 @@ type Key = u128;
 pub enum Hit {
     /// Entry `i` matches.
     Match(u32),
+    /// Entry `i`, a `!` pattern of a match list, matches (kept in the
+    /// table, so that a lookup need not read the pattern list).
+    Negated(u32),
     /// Entry `i` is a malformed pattern (match lists only).
     Error(u32),
 }
 
 const NO_HIT: u32 = u32::MAX;
 const ERROR_BIT: u32 = 1 << 31;
-/// Entries are numbered below this (the error flag takes the top bit).
-pub const MAX_ENTRIES: usize = (ERROR_BIT - 1) as usize;
+const NEGATED_BIT: u32 = 1 << 30;
+/// Entries are numbered below this (the flags take the top two bits).
+pub const MAX_ENTRIES: usize = (NEGATED_BIT - 1) as usize;
 
 fn encode(hit: Hit) -> u32 {
     match hit {
         Hit::Match(i) => i,
+        Hit::Negated(i) => i | NEGATED_BIT,
         Hit::Error(i) => i | ERROR_BIT,
     }
 }
@@ -69,6 +74,7 @@ fn decode(code: u32) -> Option<Hit> {
     match code {
         NO_HIT => None,
         c if c & ERROR_BIT != 0 => Some(Hit::Error(c & !ERROR_BIT)),
+        c if c & NEGATED_BIT != 0 => Some(Hit::Negated(c & !NEGATED_BIT)),
         c => Some(Hit::Match(c)),
     }
 }
@@ -357,6 +363,14 @@ impl Patterns {
         self.negated.push(bangs % 2 == 1);
     }
 
+    /// How pattern `i` matches: [`Hit::Match`] or [`Hit::Negated`].
+    fn matched(&self, i: usize) -> Hit {
+        match self.negated[i] {
+            true => Hit::Negated(i as u32),
+            false => Hit::Match(i as u32),
+        }
+    }
+
     fn len(&self) -> usize {
         self.ends.len()
     }
@@ -531,7 +545,7 @@ impl MatchList {
     fn walk(&self, addr: &[u8], first: usize, end: usize) -> Option<Hit> {
         (first..end).find_map(
             |i| match match_hostaddr(addr, self.patterns.text(i), self.ipv6) {
-                Ok(true) => Some(Hit::Match(i as u32)),
+                Ok(true) => Some(self.patterns.matched(i)),
                 Ok(false) => None,
                 Err(_) => Some(Hit::Error(i as u32)),
             },
@@ -542,7 +556,11 @@ impl MatchList {
         match hit {
             Hit::Match(i) => Step::Match {
                 entry: i as usize,
-                negated: self.patterns.negated[i as usize],
+                negated: false,
+            },
+            Hit::Negated(i) => Step::Match {
+                entry: i as usize,
+                negated: true,
             },
             Hit::Error(i) => {
                 let text = self.patterns.text(i as usize);
@@ -567,8 +585,10 @@ impl MatchList {
 }
 
 /// What match_hostaddr() does with `pattern` for an inet_ntop()-form
-/// address of `family`: paint it into `painter` as entry `i`.
-fn paint_pattern(painter: &mut Painter, i: u32, pattern: &[u8], family: Family, ipv6: bool) {
+/// address of `family`: paint it into `painter` as entry `i`, whose
+/// matches are `matched` (a match or a negated one).
+fn paint_pattern(painter: &mut Painter, matched: Hit, pattern: &[u8], family: Family, ipv6: bool) {
+    let (Hit::Match(i) | Hit::Negated(i) | Hit::Error(i)) = matched;
     // 1. The exact string, or [string]: one address, if the text is that
     //    address's inet_ntop() form.
     let inner = match pattern {
@@ -579,7 +599,7 @@ fn paint_pattern(painter: &mut Painter, i: u32, pattern: &[u8], family: Family, 
         && f == family
     {
         let k = key(family, &bytes);
-        painter.paint(k, k, Hit::Match(i));
+        painter.paint(k, k, matched);
     }
     // 2. The light-weight tests, for any address of this family.
     let has_colon = pattern.contains(&b':');
@@ -598,7 +618,7 @@ fn paint_pattern(painter: &mut Painter, i: u32, pattern: &[u8], family: Family, 
         Err(_) => painter.paint(0, family_max(family), Hit::Error(i)),
         Ok(p) if p.family == family => {
             if let Some((lo, hi)) = range(&p) {
-                painter.paint(lo, hi, Hit::Match(i));
+                painter.paint(lo, hi, matched);
             }
         }
         Ok(_) => {}
@@ -619,7 +639,7 @@ fn compile_run(patterns: &Patterns, first: usize, end: usize, ipv6: bool) -> Seg
         };
         if family == Family::V4 || ipv6 {
             let n = usize::from(family == Family::V6);
-            paint_pattern(&mut painters[n], i as u32, text, family, ipv6);
+            paint_pattern(&mut painters[n], patterns.matched(i), text, family, ipv6);
         }
     }
     let [v4, v6] = painters.map(Painter::finish);
@@ -686,7 +706,7 @@ impl CidrTable {
             Family::V6 => &self.v6,
         };
         match table.lookup(key(family, bytes))? {
-            Hit::Match(i) | Hit::Error(i) => Some(i as usize),
+            Hit::Match(i) | Hit::Negated(i) | Hit::Error(i) => Some(i as usize),
         }
     }
 
