@@ -36,9 +36,9 @@
 use std::collections::BTreeMap;
 
 use crate::cidr_match::{CidrPattern, Family, parse_str};
+use crate::inet_pton::{Written, ntop6_text, ntop6_zero_run, pton4, pton6_form};
 #[cfg(test)]
 use crate::inet_pton::{ntop4, ntop6};
-use crate::inet_pton::{ntop6_text, ntop6_zero_run, pton4, pton6};
 use crate::match_ops::{is_address_text, is_dictionary, match_hostaddr};
 
 /// An address as a number: IPv4 in the low 32 bits.
@@ -309,36 +309,25 @@ fn canonical(addr: &[u8]) -> Option<(Family, [u8; 16])> {
         bytes[..4].copy_from_slice(&v4);
         return Some((Family::V4, bytes));
     }
-    bytes = pton6(addr)?;
-    is_ntop6_form(addr, &bytes).then_some((Family::V6, bytes))
+    let (bytes, written) = pton6_form(addr)?;
+    is_ntop6_form(addr, &bytes, &written).then_some((Family::V6, bytes))
 }
 
-/// Whether `text`, which inet_pton(AF_INET6) turned into `bytes`, is what
-/// inet_ntop() prints for them, checked without printing: every group
-/// written in lowercase without leading zeros, and "::" standing for
-/// exactly the zero run inet_ntop() picks (or none where it picks none).
-/// Text with a dotted quad is compared with inet_ntop()'s.
-fn is_ntop6_form(text: &[u8], bytes: &[u8; 16]) -> bool {
-    let mut prev = b':';
-    let mut leading_zero = false;
-    let (mut written, mut before_gap) = (0usize, None);
-    for (i, &c) in text.iter().enumerate() {
-        match c {
-            b':' if prev == b':' && i > 0 => before_gap = Some(written),
-            b':' => leading_zero = false,
-            b'.' => return ntop6_text(bytes).as_bytes() == text,
-            b'0'..=b'9' | b'a'..=b'f' if leading_zero => return false,
-            b'0'..=b'9' | b'a'..=b'f' => {
-                if prev == b':' {
-                    written += 1;
-                    leading_zero = c == b'0';
-                }
-            }
-            _ => return false,
-        }
-        prev = c;
+/// Whether `text`, which inet_pton(AF_INET6) turned into `bytes` and
+/// which was `written` so, is what inet_ntop() prints for them, told
+/// without printing: every group in lowercase without leading zeros, and
+/// "::" standing for exactly the zero run inet_ntop() picks (or none where
+/// it picks none). Text with a dotted quad is compared with inet_ntop()'s.
+fn is_ntop6_form(text: &[u8], bytes: &[u8; 16], written: &Written) -> bool {
+    if written.dotted {
+        return ntop6_text(bytes).as_bytes() == text;
     }
-    let gap = before_gap.map(|at| (at, 8 - written));
+    if written.unusual_digits {
+        return false;
+    }
+    let gap = written
+        .gap
+        .map(|at| (at as usize, 8 - written.groups as usize));
     let (run, words) = ntop6_zero_run(bytes);
     // inet_ntop() prints an encapsulated IPv4 address as a dotted quad.
     let dotted =
@@ -753,7 +742,7 @@ mod tests {
         let definition = |t: &[u8]| -> Option<(Family, [u8; 16])> {
             let mut b = [0u8; 16];
             if t.contains(&b':') {
-                b = pton6(t)?;
+                b = crate::inet_pton::pton6(t)?;
                 (ntop6_text(&b).as_bytes() == t).then_some((Family::V6, b))
             } else {
                 b[..4].copy_from_slice(&pton4(t)?);

@@ -80,6 +80,25 @@ fn hex_digit_value(ch: u8) -> Option<u32> {
 /// inet_pton(AF_INET6, src), including `::` compression and a trailing
 /// dotted quad.
 pub fn pton6(src: &[u8]) -> Option<[u8; 16]> {
+    pton6_form(src).map(|(bytes, _)| bytes)
+}
+
+/// How IPv6 text that inet_pton() accepted was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// The number of 16-bit groups written (a dotted quad counts two).
+    pub groups: u32,
+    /// Where "::" stands: the number of groups before it.
+    pub gap: Option<u32>,
+    /// A group with a leading zero or an uppercase digit.
+    pub unusual_digits: bool,
+    /// Ends in a dotted quad.
+    pub dotted: bool,
+}
+
+/// [`pton6`], and how the text was written (for telling inet_ntop()'s
+/// form without printing it).
+pub fn pton6_form(src: &[u8]) -> Option<([u8; 16], Written)> {
     // glibc's algorithm, with the 16-bit groups collected in a register
     // (`acc`, `groups` of them) and the position of "::" kept as the
     // number of groups before it.
@@ -87,6 +106,7 @@ pub fn pton6(src: &[u8]) -> Option<[u8; 16]> {
     let mut groups = 0u32;
     let mut colon: Option<u32> = None;
     let mut i = 0usize;
+    let (mut unusual_digits, mut leading_zero, mut dotted) = (false, false, false);
 
     // Leading :: requires some special handling.
     if src.is_empty() {
@@ -109,6 +129,8 @@ pub fn pton6(src: &[u8]) -> Option<[u8; 16]> {
             if xdigits_seen == 4 {
                 return None;
             }
+            unusual_digits |= leading_zero || ch.is_ascii_uppercase();
+            leading_zero = xdigits_seen == 0 && digit == 0;
             val = (val << 4) | digit;
             xdigits_seen += 1;
             continue;
@@ -127,6 +149,7 @@ pub fn pton6(src: &[u8]) -> Option<[u8; 16]> {
             acc = acc << 16 | u128::from(val);
             groups += 1;
             xdigits_seen = 0;
+            leading_zero = false;
             val = 0;
             continue;
         }
@@ -137,6 +160,7 @@ pub fn pton6(src: &[u8]) -> Option<[u8; 16]> {
             acc = acc << 32 | u128::from(u32::from_be_bytes(v4));
             groups += 2;
             xdigits_seen = 0;
+            dotted = true;
             break;
         }
         return None;
@@ -148,6 +172,12 @@ pub fn pton6(src: &[u8]) -> Option<[u8; 16]> {
         acc = acc << 16 | u128::from(val);
         groups += 1;
     }
+    let written = Written {
+        groups,
+        gap: colon,
+        unusual_digits,
+        dotted,
+    };
     if let Some(head) = colon {
         // Replace :: with zeros; :: must stand for at least one group.
         if groups == 8 {
@@ -161,7 +191,7 @@ pub fn pton6(src: &[u8]) -> Option<[u8; 16]> {
         };
         groups = 8;
     }
-    (groups == 8).then(|| acc.to_be_bytes())
+    (groups == 8).then(|| (acc.to_be_bytes(), written))
 }
 
 /// glibc's inet_addr() (inet_aton_end): parts separated by '.', each as C
