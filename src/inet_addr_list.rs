@@ -162,7 +162,7 @@ pub struct AddrKey<'a> {
 
 /// Postfix's sock_addr_cmp_addr(): `Err(family)` for an unsupported one.
 pub fn sock_addr_cmp_addr(a: AddrKey, b: AddrKey, ipv6: bool) -> Result<i32, u16> {
-    Standin::new(a, 0).cmp(&Standin::new(b, 0), ipv6)
+    Standin::new(a).cmp(&Standin::new(b), ipv6)
 }
 
 /// glibc's qsort(): a stable top-down merge sort that takes from the left
@@ -206,17 +206,17 @@ fn msort_with_tmp<T: Clone, E>(
 }
 
 /// Postfix's uniq step after sorting: keep the first of each run of equal
-/// neighbours; returns the new length.
-pub fn uniq_sorted<T: Clone, E>(
+/// neighbours; returns the new length. The dropped entries end up after
+/// the kept ones (Postfix leaves stale copies there; nothing reads past
+/// the new length), so `v` stays a permutation of what it was.
+pub fn uniq_sorted<T, E>(
     v: &mut [T],
     cmp: &mut impl FnMut(&T, &T) -> Result<i32, E>,
 ) -> Result<usize, E> {
     let mut n = 0;
     let mut m = 0;
     while m < v.len() {
-        if m != n {
-            v[n] = v[m].clone();
-        }
+        v.swap(n, m);
         while m + 1 < v.len() && cmp(&v[n], &v[m + 1])? == 0 {
             m += 1;
         }
@@ -236,44 +236,29 @@ pub fn sort_uniq<T>(
     key: impl Fn(&T) -> AddrKey<'_>,
     ipv6: bool,
 ) -> Result<usize, u16> {
-    let mut order: Vec<Standin> = v
-        .iter()
-        .enumerate()
-        .map(|(i, e)| Standin::new(key(e), i))
-        .collect();
-    let mut cmp = |a: &Standin, b: &Standin| a.cmp(b, ipv6);
+    let keys: Vec<Standin> = v.iter().map(|e| Standin::new(key(e))).collect();
+    let mut order: Vec<u32> = (0..v.len() as u32).collect();
+    let mut cmp = |a: &u32, b: &u32| keys[*a as usize].cmp(&keys[*b as usize], ipv6);
     glibc_msort(&mut order, &mut cmp)?;
-    let sorted: Vec<u32> = order.iter().map(|s| s.index).collect();
     let kept = uniq_sorted(&mut order, &mut cmp)?;
-    // The kept entries first, in order; the dropped ones after them.
-    let mut keep = vec![false; v.len()];
-    for s in &order[..kept] {
-        keep[s.index as usize] = true;
-    }
-    let dropped = sorted.iter().copied().filter(|&i| !keep[i as usize]);
-    let target: Vec<u32> = order[..kept]
-        .iter()
-        .map(|s| s.index)
-        .chain(dropped)
-        .collect();
-    permute(v, &target);
+    permute(v, &order);
     Ok(kept)
 }
 
 /// An entry's comparison key, by value (read as sock_addr_cmp_addr()
-/// reads it), and its position.
+/// reads it).
 #[derive(Clone, Copy)]
 struct Standin {
+    /// An IPv6 address's bytes as a big-endian number (memcmp order), in
+    /// two halves (not a u128: its alignment would double the size).
+    high: u64,
+    /// The low half; for IPv4 the s_addr word, as the host's int.
+    low: u64,
     family: u16,
-    /// An IPv4 address's s_addr, as the host's int.
-    word: u32,
-    /// An IPv6 address's bytes, as a big-endian number (memcmp order).
-    wide: u128,
-    index: u32,
 }
 
 impl Standin {
-    fn new(k: AddrKey, index: usize) -> Standin {
+    fn new(k: AddrKey) -> Standin {
         let bytes = |n: usize| {
             let mut b = [0; 16];
             let len = k.addr.len().min(n);
@@ -281,11 +266,19 @@ impl Standin {
             b
         };
         let (v4, v6) = (bytes(4), bytes(16));
+        let (high, low) = if k.family == libc::AF_INET as u16 {
+            (
+                0,
+                u64::from(u32::from_ne_bytes([v4[0], v4[1], v4[2], v4[3]])),
+            )
+        } else {
+            let wide = u128::from_be_bytes(v6);
+            ((wide >> 64) as u64, wide as u64)
+        };
         Standin {
+            high,
+            low,
             family: k.family,
-            word: u32::from_ne_bytes([v4[0], v4[1], v4[2], v4[3]]),
-            wide: u128::from_be_bytes(v6),
-            index: index as u32,
         }
     }
 
@@ -297,9 +290,9 @@ impl Standin {
             return Ok(i32::from(self.family) - i32::from(b.family));
         }
         if self.family == libc::AF_INET as u16 {
-            Ok(self.word.wrapping_sub(b.word) as i32)
+            Ok((self.low as u32).wrapping_sub(b.low as u32) as i32)
         } else if ipv6 && self.family == libc::AF_INET6 as u16 {
-            Ok(self.wide.cmp(&b.wide) as i32)
+            Ok((self.high, self.low).cmp(&(b.high, b.low)) as i32)
         } else {
             Err(self.family)
         }
