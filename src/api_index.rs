@@ -84,6 +84,53 @@ unsafe fn give<T>(out: *mut *mut T, value: T) {
     unsafe { *out = Box::into_raw(Box::new(value)) };
 }
 
+/// The body of the list constructors: read `count` pattern texts, build
+/// with `build`, hand the result out in `*out`; inside `name`'s panic
+/// boundary.
+///
+/// # Safety
+/// `patterns` holds `count` C strings; `out` is null or writable.
+unsafe fn new_handle<T>(
+    name: &str,
+    patterns: *const *const c_char,
+    count: size_t,
+    out: *mut *mut T,
+    build: impl FnOnce(&[&[u8]]) -> Result<T, pfinet_status>,
+) -> pfinet_status {
+    api_boundary(name, PFINET_ERR_INTERNAL, || {
+        // SAFETY: the caller's contract.
+        let Some(texts) = (unsafe { strings(patterns, count) }) else {
+            return PFINET_ERR_NULL;
+        };
+        if out.is_null() {
+            return PFINET_ERR_NULL;
+        }
+        match build(&texts) {
+            // SAFETY: out is writable (checked not null).
+            Ok(handle) => unsafe {
+                give(out, handle);
+                PFINET_OK
+            },
+            Err(status) => status,
+        }
+    })
+}
+
+/// Drop a handle the API handed out (NULL is fine), inside `name`'s panic
+/// boundary.
+///
+/// # Safety
+/// `handle` is null or came from [`give`] (Box::into_raw), and is not
+/// used afterwards.
+unsafe fn free_handle<T>(name: &str, handle: *mut T) {
+    api_boundary(name, (), || {
+        if !handle.is_null() {
+            // SAFETY: the caller's contract: a live Box, given up here.
+            drop(unsafe { Box::from_raw(handle) });
+        }
+    })
+}
+
 /// Compile `count` match-list patterns (each may start with `!`; IPv6 in
 /// `[...]` as Postfix requires). Dictionary patterns (`type:table`) are
 /// kept in their place for the caller (see pfinet_match_list_lookup()).
@@ -96,23 +143,14 @@ pub unsafe extern "C" fn pfinet_match_list_new(
     count: size_t,
     out: *mut *mut pfinet_match_list,
 ) -> pfinet_status {
-    api_boundary("pfinet_match_list_new", PFINET_ERR_INTERNAL, || {
-        // SAFETY: the caller's contract.
-        let Some(texts) = (unsafe { strings(patterns, count) }) else {
-            return PFINET_ERR_NULL;
-        };
-        if out.is_null() {
-            return PFINET_ERR_NULL;
-        }
-        match MatchList::new(&texts, IPV6) {
-            // SAFETY: out is writable (checked not null).
-            Some(list) => unsafe {
-                give(out, pfinet_match_list(list));
-                PFINET_OK
-            },
-            None => PFINET_ERR_SPACE,
-        }
-    })
+    // SAFETY: the caller's contract is new_handle()'s.
+    unsafe {
+        new_handle("pfinet_match_list_new", patterns, count, out, |texts| {
+            MatchList::new(texts, IPV6)
+                .map(pfinet_match_list)
+                .ok_or(PFINET_ERR_SPACE)
+        })
+    }
 }
 
 /// Report a step: PFINET_OK when a pattern matches (the list says yes),
@@ -225,12 +263,8 @@ pub unsafe extern "C" fn pfinet_match_list_lookup_binary(
 /// `list` came from pfinet_match_list_new() and is not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pfinet_match_list_free(list: *mut pfinet_match_list) {
-    api_boundary("pfinet_match_list_free", (), || {
-        if !list.is_null() {
-            // SAFETY: it came from Box::into_raw in pfinet_match_list_new().
-            drop(unsafe { Box::from_raw(list) });
-        }
-    })
+    // SAFETY: the caller's contract is free_handle()'s.
+    unsafe { free_handle("pfinet_match_list_free", list) }
 }
 
 /// Compile `count` patterns of a namadr list (host names and addresses,
@@ -248,27 +282,18 @@ pub unsafe extern "C" fn pfinet_namadr_list_new(
     flags: c_int,
     out: *mut *mut pfinet_namadr_list,
 ) -> pfinet_status {
-    api_boundary("pfinet_namadr_list_new", PFINET_ERR_INTERNAL, || {
-        // SAFETY: the caller's contract.
-        let Some(texts) = (unsafe { strings(patterns, count) }) else {
-            return PFINET_ERR_NULL;
-        };
-        if out.is_null() {
-            return PFINET_ERR_NULL;
-        }
-        if flags & !(PFINET_MATCH_FLAG_PARENT | PFINET_MATCH_FLAG_RETURN) != 0 {
-            return PFINET_ERR_SYNTAX;
-        }
-        let parent = flags & PFINET_MATCH_FLAG_PARENT != 0;
-        match NamadrList::new(&texts, parent, IPV6) {
-            // SAFETY: out is writable (checked not null).
-            Some(list) => unsafe {
-                give(out, pfinet_namadr_list(list));
-                PFINET_OK
-            },
-            None => PFINET_ERR_SPACE,
-        }
-    })
+    // SAFETY: the caller's contract is new_handle()'s.
+    unsafe {
+        new_handle("pfinet_namadr_list_new", patterns, count, out, |texts| {
+            if flags & !(PFINET_MATCH_FLAG_PARENT | PFINET_MATCH_FLAG_RETURN) != 0 {
+                return Err(PFINET_ERR_SYNTAX);
+            }
+            let parent = flags & PFINET_MATCH_FLAG_PARENT != 0;
+            NamadrList::new(texts, parent, IPV6)
+                .map(pfinet_namadr_list)
+                .ok_or(PFINET_ERR_SPACE)
+        })
+    }
 }
 
 /// Look up host name `name` and address text `addr` (both case-folded, as
@@ -316,12 +341,8 @@ pub unsafe extern "C" fn pfinet_namadr_list_lookup(
 /// `list` came from pfinet_namadr_list_new() and is not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pfinet_namadr_list_free(list: *mut pfinet_namadr_list) {
-    api_boundary("pfinet_namadr_list_free", (), || {
-        if !list.is_null() {
-            // SAFETY: it came from Box::into_raw in pfinet_namadr_list_new().
-            drop(unsafe { Box::from_raw(list) });
-        }
-    })
+    // SAFETY: the caller's contract is free_handle()'s.
+    unsafe { free_handle("pfinet_namadr_list_free", list) }
 }
 
 /// Compile `count` cidr-table rules. A bad rule is PFINET_ERR_SYNTAX with
@@ -339,14 +360,7 @@ pub unsafe extern "C" fn pfinet_cidr_table_new(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    api_boundary("pfinet_cidr_table_new", PFINET_ERR_INTERNAL, || {
-        // SAFETY: the caller's contract.
-        let Some(texts) = (unsafe { strings(rules, count) }) else {
-            return PFINET_ERR_NULL;
-        };
-        if out.is_null() {
-            return PFINET_ERR_NULL;
-        }
+    let build = |texts: &[&[u8]]| {
         let mut parsed = Vec::with_capacity(texts.len());
         let mut nesting = 0usize;
         for (i, text) in texts.iter().enumerate() {
@@ -365,19 +379,16 @@ pub unsafe extern "C" fn pfinet_cidr_table_new(
                         // SAFETY: bad is writable when not null.
                         unsafe { *bad = i };
                     }
-                    return PFINET_ERR_SYNTAX;
+                    return Err(PFINET_ERR_SYNTAX);
                 }
             }
         }
-        match CidrTable::new(&parsed, IPV6) {
-            // SAFETY: out is writable (checked not null).
-            Some(table) => unsafe {
-                give(out, pfinet_cidr_table(table));
-                PFINET_OK
-            },
-            None => PFINET_ERR_SPACE,
-        }
-    })
+        CidrTable::new(&parsed, IPV6)
+            .map(pfinet_cidr_table)
+            .ok_or(PFINET_ERR_SPACE)
+    };
+    // SAFETY: the caller's contract is new_handle()'s.
+    unsafe { new_handle("pfinet_cidr_table_new", rules, count, out, build) }
 }
 
 fn found(hit: Option<usize>, entry: *mut size_t) -> pfinet_status {
@@ -451,10 +462,6 @@ pub unsafe extern "C" fn pfinet_cidr_table_lookup_binary(
 /// `table` came from pfinet_cidr_table_new() and is not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pfinet_cidr_table_free(table: *mut pfinet_cidr_table) {
-    api_boundary("pfinet_cidr_table_free", (), || {
-        if !table.is_null() {
-            // SAFETY: it came from Box::into_raw in pfinet_cidr_table_new().
-            drop(unsafe { Box::from_raw(table) });
-        }
-    })
+    // SAFETY: the caller's contract is free_handle()'s.
+    unsafe { free_handle("pfinet_cidr_table_free", table) }
 }
