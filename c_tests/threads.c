@@ -4,8 +4,9 @@
  * the main thread alone, on a fixed set of inputs, and its results are
  * recorded (one line each); then THREADS threads run the same calls
  * ROUNDS times each, all at the same time, and every result must equal
- * the recorded one. Shared objects (a CIDR_MATCH list, a pfinet_cidr) are
- * built once and only read by the threads, as the README allows.
+ * the recorded one. Shared objects (a CIDR_MATCH list, a pfinet_cidr, a
+ * compiled match list, namadr list and cidr table) are built once and only
+ * read by the threads, as the README allows.
  *
  * usage: threads [THREADS [ROUNDS]]   (default 8 and 200)
  *
@@ -46,6 +47,28 @@ static const char *patterns[] = {
 
 static CIDR_MATCH *shared_list;		/* built by main, read by threads */
 static pfinet_cidr *shared_cidr;
+static pfinet_match_list *shared_match;
+static pfinet_namadr_list *shared_namadr;
+static pfinet_cidr_table *shared_table;
+
+/* Compiled lists: a match list, a namadr list, a cidr table's rules. */
+static const char *list_patterns[] = {
+    "192.0.2.0/24", "!192.0.2.128/25", "[2001:db8::]/32", "1.2.3.4/33",
+    "hash:/no/such/table", "0.0.0.0/0", "[::1]",
+};
+static const char *namadr_patterns[] = {
+    "example.com", ".example.net", "!mail.example.org", "192.0.2.0/24",
+    "[2001:db8::]/32", "example.org",
+};
+static const char *table_rules[] = {
+    "192.0.2.0/25", "if !10.0.0.0/8", "[2001:db8::]/48", "0.0.0.0/1",
+    "endif", "0.0.0.0/0",
+};
+static const char *names[] = {
+    "mail.example.com", "x.example.net", "mail.example.org", "unknown",
+};
+
+#define LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* add - one result: fmt has a %s for a, then (if any) a %ld for v */
 
@@ -183,12 +206,50 @@ static void lists(RESULTS *r)
     add(r, "  %s %ld", out, 0);
 }
 
+/* compiled - lookups in the shared compiled lists (read by every thread),
+ * and a match list of the thread's own, built and freed. */
+
+static void compiled(RESULTS *r)
+{
+    pfinet_match_list *own = 0;
+    char    err[256];
+    size_t  i, j, from, entry;
+    int     status;
+
+    for (i = 0; i < LEN(addrs); i++) {
+	for (from = 0, entry = 0;;) {
+	    err[0] = 0;
+	    status = pfinet_match_list_lookup(shared_match, addrs[i], &from, &entry,
+					      err, sizeof(err));
+	    add(r, "pfinet_match_list_lookup %s %ld", addrs[i], status * 1000L + (long) entry);
+	    add(r, "  err %s", err, 0);
+	    if (status != PFINET_DICTIONARY)
+		break;
+	}
+	for (j = 0; j < LEN(names); j++) {
+	    from = 0;
+	    status = pfinet_namadr_list_lookup(shared_namadr, names[j], addrs[i], &from,
+					       &entry, err, sizeof(err));
+	    add(r, "pfinet_namadr_list_lookup %s %ld", names[j], status * 1000L + (long) entry);
+	}
+	status = pfinet_cidr_table_lookup(shared_table, addrs[i], &entry);
+	add(r, "pfinet_cidr_table_lookup %s %ld", addrs[i], status * 1000L + (long) entry);
+    }
+    status = pfinet_match_list_new(list_patterns, LEN(list_patterns), &own);
+    add(r, "pfinet_match_list_new %s %ld", "own", status);
+    from = 0;
+    add(r, "pfinet_match_list_lookup own %s %ld", "192.0.2.200",
+	pfinet_match_list_lookup(own, "192.0.2.200", &from, &entry, err, sizeof(err)));
+    pfinet_match_list_free(own);
+}
+
 static void all_calls(RESULTS *r)
 {
     r->count = 0;
     syntax_checks(r);
     matching(r);
     lists(r);
+    compiled(r);
 }
 
 static RESULTS reference;
@@ -233,7 +294,12 @@ int     main(int argc, char **argv)
     }
     shared_list = calloc(1, sizeof(*shared_list));
     if (cidr_match_parse(shared_list, list_pattern, CIDR_MATCH_TRUE, 0) != 0
-	|| pfinet_cidr_parse("[2001:db8::]/48", &shared_cidr, err, sizeof(err)) != PFINET_OK) {
+	|| pfinet_cidr_parse("[2001:db8::]/48", &shared_cidr, err, sizeof(err)) != PFINET_OK
+	|| pfinet_match_list_new(list_patterns, LEN(list_patterns), &shared_match) != PFINET_OK
+	|| pfinet_namadr_list_new(namadr_patterns, LEN(namadr_patterns),
+				  PFINET_MATCH_FLAG_PARENT, &shared_namadr) != PFINET_OK
+	|| pfinet_cidr_table_new(table_rules, LEN(table_rules), &shared_table, 0,
+				 err, sizeof(err)) != PFINET_OK) {
 	printf("setup failed\n");
 	return (1);
     }
@@ -245,6 +311,9 @@ int     main(int argc, char **argv)
 	failed |= bad != 0;
     }
     pfinet_cidr_free(shared_cidr);
+    pfinet_match_list_free(shared_match);
+    pfinet_namadr_list_free(shared_namadr);
+    pfinet_cidr_table_free(shared_table);
     free(shared_list);
     if (failed)
 	return (1);
