@@ -56,7 +56,8 @@ pub fn pton4(src: &[u8]) -> Option<[u8; 4]> {
     (i == src.len()).then(|| word.to_be_bytes())
 }
 
-/// Each byte's value as a hex digit, or 0xff.
+/// Each byte's value as a hex digit (plus 16 for an uppercase one), or
+/// 0xff.
 const HEX_VALUE: [u8; 256] = {
     let mut t = [0xffu8; 256];
     let mut c = 0;
@@ -64,7 +65,7 @@ const HEX_VALUE: [u8; 256] = {
         t[c] = match c as u8 {
             b'0'..=b'9' => c as u8 - b'0',
             b'a'..=b'f' => c as u8 - b'a' + 10,
-            b'A'..=b'F' => c as u8 - b'A' + 10,
+            b'A'..=b'F' => c as u8 - b'A' + 10 + 16,
             _ => 0xff,
         };
         c += 1;
@@ -74,7 +75,7 @@ const HEX_VALUE: [u8; 256] = {
 
 fn hex_digit_value(ch: u8) -> Option<u32> {
     let v = HEX_VALUE[usize::from(ch)];
-    (v != 0xff).then_some(u32::from(v))
+    (v != 0xff).then_some(u32::from(v & 15))
 }
 
 /// inet_pton(AF_INET6, src), including `::` compression and a trailing
@@ -99,6 +100,119 @@ pub struct Written {
 /// [`pton6`], and how the text was written (for telling inet_ntop()'s
 /// form without printing it).
 pub fn pton6_form(src: &[u8]) -> Option<([u8; 16], Written)> {
+    match pton6_groups(src) {
+        Groups::Done(result) => result,
+        Groups::Dotted => pton6_glibc(src),
+    }
+}
+
+/// What [`pton6_groups`] makes of some text.
+enum Groups {
+    /// The answer (None: inet_pton() refuses the text).
+    Done(Option<([u8; 16], Written)>),
+    /// The text has a '.': glibc's own algorithm decides.
+    Dotted,
+}
+
+/// inet_pton(AF_INET6) for text without a dotted quad, a group at a time:
+/// one to four hex digits, then ':', "::" (once) or the end. This is the
+/// same language glibc's character-at-a-time loop accepts
+/// ([`pton6_glibc`], which the tests hold it to), in about half the time.
+fn pton6_groups(src: &[u8]) -> Groups {
+    let refuse = Groups::Done(None);
+    let n = src.len();
+    let (mut acc, mut groups, mut gap) = (0u128, 0u32, None);
+    let mut unusual_digits = false;
+    let mut i = 0;
+    if n == 0 {
+        return refuse;
+    }
+    if src[0] == b':' {
+        if n < 2 || src[1] != b':' {
+            return refuse;
+        }
+        gap = Some(0);
+        i = 2;
+    }
+    while i < n {
+        let first = HEX_VALUE[usize::from(src[i])];
+        if first == 0xff {
+            return if src[i] == b'.' {
+                Groups::Dotted
+            } else {
+                refuse
+            };
+        }
+        let (mut val, mut k) = (u32::from(first & 15), i + 1);
+        unusual_digits |= first & 16 != 0;
+        while k < n && k < i + 4 {
+            let d = HEX_VALUE[usize::from(src[k])];
+            if d == 0xff {
+                break;
+            }
+            val = val << 4 | u32::from(d & 15);
+            unusual_digits |= d & 16 != 0 || first & 15 == 0;
+            k += 1;
+        }
+        if groups == 8 {
+            return refuse;
+        }
+        acc = acc << 16 | u128::from(val);
+        groups += 1;
+        i = k;
+        if i == n {
+            break;
+        }
+        if src[i] != b':' {
+            return if src[i] == b'.' {
+                Groups::Dotted
+            } else {
+                refuse
+            };
+        }
+        i += 1;
+        if i == n {
+            return refuse;
+        }
+        if src[i] == b':' {
+            if gap.is_some() {
+                return refuse;
+            }
+            gap = Some(groups);
+            i += 1;
+        }
+    }
+    let written = Written {
+        groups,
+        gap,
+        unusual_digits,
+        dotted: false,
+    };
+    Groups::Done(expand(acc, groups, gap).map(|bytes| (bytes, written)))
+}
+
+/// The address from `groups` 16-bit groups in `acc`, with "::" after the
+/// first `gap` of them standing for the missing ones (at least one).
+fn expand(acc: u128, groups: u32, gap: Option<u32>) -> Option<[u8; 16]> {
+    match gap {
+        None => (groups == 8).then(|| acc.to_be_bytes()),
+        Some(_) if groups == 8 => None,
+        Some(head) => {
+            let tail_bits = 16 * (groups - head);
+            let tail = acc & !(u128::MAX << tail_bits);
+            Some(
+                match head {
+                    0 => tail,
+                    _ => (acc >> tail_bits) << (128 - 16 * head) | tail,
+                }
+                .to_be_bytes(),
+            )
+        }
+    }
+}
+
+/// glibc's inet_pton6(), character at a time, for text with a dotted quad.
+fn pton6_glibc(src: &[u8]) -> Option<([u8; 16], Written)> {
     // glibc's algorithm, with the 16-bit groups collected in a register
     // (`acc`, `groups` of them) and the position of "::" kept as the
     // number of groups before it.
@@ -178,20 +292,8 @@ pub fn pton6_form(src: &[u8]) -> Option<([u8; 16], Written)> {
         unusual_digits,
         dotted,
     };
-    if let Some(head) = colon {
-        // Replace :: with zeros; :: must stand for at least one group.
-        if groups == 8 {
-            return None;
-        }
-        let tail_bits = 16 * (groups - head);
-        let tail = acc & !(u128::MAX << tail_bits);
-        acc = match head {
-            0 => tail,
-            _ => (acc >> tail_bits) << (128 - 16 * head) | tail,
-        };
-        groups = 8;
-    }
-    (groups == 8).then(|| (acc.to_be_bytes(), written))
+    // Replace :: with zeros; :: must stand for at least one group.
+    expand(acc, groups, colon).map(|bytes| (bytes, written))
 }
 
 /// glibc's inet_addr() (inet_aton_end): parts separated by '.', each as C
@@ -495,6 +597,45 @@ mod tests {
             assert_eq!(pton4(&s).map(|a| a.to_vec()), want, "{s:?}");
         }
         assert!(valid > 1_000, "only {valid} valid addresses drawn");
+    }
+
+    #[test]
+    fn pton6_agrees_with_libc_on_colon_groups() {
+        // Groups of zero to five hex digits (upper and lower case, leading
+        // zeros) joined by ':', "::" or ":::", sometimes ending in a
+        // dotted quad: near-misses of every rule inet_pton6() has.
+        let mut r = Rng(0x6_6006);
+        let mut valid = 0;
+        for _ in 0..300_000 {
+            let mut s = Vec::new();
+            if r.below(6) == 0 {
+                s.extend_from_slice([&b":"[..], b"::"][r.below(2)]);
+            }
+            for k in 0..r.below(10) {
+                if k > 0 {
+                    s.extend_from_slice([&b":"[..], b":", b":", b"::", b":::"][r.below(5)]);
+                }
+                for _ in 0..[0, 1, 1, 2, 3, 4, 4, 5][r.below(8)] {
+                    s.push(b"0000123abcfABF9"[r.below(15)]);
+                }
+            }
+            match r.below(8) {
+                0 => s.extend_from_slice(b"1.2.3.4"),
+                1 => s.extend_from_slice(b":192.0.2.33"),
+                2 => s.extend_from_slice(b"::"),
+                3 => s.push(b':'),
+                _ => {}
+            }
+            let want = libc_pton(libc::AF_INET6, &s);
+            valid += usize::from(want.is_some());
+            assert_eq!(
+                pton6(&s).map(|a| a.to_vec()),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(&s)
+            );
+        }
+        assert!(valid > 10_000, "only {valid} valid addresses drawn");
     }
 
     #[test]
