@@ -23,8 +23,9 @@ fi
 # runtimes), the memory checks (valgrind: tests/memcheck.rs), the manual
 # page check (groff-base: groff -man -ww), the fuzz targets (clang: stock
 # Postfix's C rebuilt with ASan and libFuzzer coverage; its
-# libclang-rt-*-dev, a dependency, supplies libFuzzer).
-pkgs=(dpkg-dev libdb-dev m4 libicu-dev libnsl-dev pkg-config iproute2 gcc make binutils python3 valgrind groff-base clang)
+# libclang-rt-*-dev, a dependency, supplies libFuzzer), the Debian package
+# build (mmdebstrap: scripts/debian-package.sh; git, xz-utils).
+pkgs=(dpkg-dev mmdebstrap git xz-utils libdb-dev m4 libicu-dev libnsl-dev pkg-config iproute2 gcc make binutils python3 valgrind groff-base clang)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
