@@ -129,7 +129,9 @@ stage=$work/component
 mkdir -p "$stage"
 git -C "$repo_root" archive --prefix=pfinet/ HEAD | tar -x -C "$stage"
 mkdir -p "$stage/pfinet/.cargo"
-(cd "$stage/pfinet" && "$cargo" vendor --locked --quiet vendor) >"$work/cargo-vendor.toml" ||
+# --versioned-dirs: no crate folder name can match a pattern of Postfix's
+# "make tidy" (such as */*/*core: serde_core); see pfinet-tidy.patch.
+(cd "$stage/pfinet" && "$cargo" vendor --locked --quiet --versioned-dirs vendor) >"$work/cargo-vendor.toml" ||
     die "cargo vendor"
 {
     echo "# Written by scripts/debian-package.sh: the crates of Cargo.lock, vendored"
@@ -151,19 +153,21 @@ dpkg-source -q -x --skip-patches "$work/src/$dsc_name" "$tree" 2>&1 | grep -v -e
 mv "$stage/pfinet" "$tree/pfinet"
 pf=$tree/pfinet/packaging/debian
 
-# debian/patches: the patch with a DEP-3 header (its own text as the long
-# description), last in the series.
+# debian/patches: pfinet-tidy.patch (keeps Postfix's "make tidy" away from
+# pfinet/Makefile), and the pfinet patch with a DEP-3 header (its own text as
+# the long description), last in the series.
+cp "$pf/pfinet-tidy.patch" "$tree/debian/patches/"
 {
     echo "Description: build Postfix with pfinet (-DUSE_PFINET)"
     sed -n '/^diff /q; p' "$tree/pfinet/patches/postfix-pfinet.patch" | sed '1d' |
-        sed -e 's/^$/./' -e 's/^/ /' | sed '1{/^ \.$/d}'
+        sed -e 's/^$/./' -e 's/^/ /' | sed -e '1{/^ \.$/d}' -e '${/^ \.$/d}'
     echo "Origin: vendor, pfinet git ${commit:0:12}, patches/postfix-pfinet.patch"
     echo "Forwarded: not-needed"
     echo "Last-Update: $(date -u -d "@$epoch" +%Y-%m-%d)"
     echo "---"
     sed -n '/^diff /,$p' "$tree/pfinet/patches/postfix-pfinet.patch"
 } >"$tree/debian/patches/pfinet.patch"
-echo pfinet.patch >>"$tree/debian/patches/series"
+printf '%s\n' pfinet-tidy.patch pfinet.patch >>"$tree/debian/patches/series"
 
 # debian/rules: pfinet's steps, from debian/pfinet.mk, after Debian's
 # CCARGS/CONFARGS and before the first rule.
