@@ -324,7 +324,10 @@ fn shared_postfix_answers_as_stock() {
     }
     for miss in ["postmap -q 2001:db9::1 ", "postmap -q 198.51.100.7 "] {
         let (text, code) = answer(miss);
-        assert!(code == 1 && !text.contains("fatal"), "{miss}: {text:?} {code}");
+        assert!(
+            code == 1 && !text.contains("fatal"),
+            "{miss}: {text:?} {code}"
+        );
     }
     assert!(
         differences.is_empty(),
