@@ -7,6 +7,10 @@
 #                             pfinet command, man pages (man1, man3)
 #   make install-files ...    the same without building (what `make` built)
 #   make uninstall PREFIX=... DESTDIR=
+#   make postfix-object       target/release/pfinet-postfix.o: pfinet with its Postfix
+#                             binding as one relocatable object for Postfix's util
+#                             library (make makefiles ... PFINET_OBJ=<that file>; see
+#                             README.md, "Build Postfix with pfinet")
 #
 # CARGO_FLAGS passes cargo options (e.g. --features postfix, or
 # --no-default-features --features have_getifaddrs for a build without
@@ -23,6 +27,9 @@ CARGO ?= cargo
 CARGO_FLAGS ?=
 PROFILE ?= release
 INSTALL ?= install
+LD ?= ld
+OBJCOPY ?= objcopy
+READELF ?= readelf
 
 VERSION := $(shell sed -n 's/^version = "\([^"]*\)"/\1/p' Cargo.toml | head -n 1)
 MAJOR := $(firstword $(subst ., ,$(VERSION)))
@@ -33,7 +40,7 @@ else
 CARGO_PROFILE := --profile $(PROFILE)
 endif
 
-.PHONY: all build install install-files uninstall
+.PHONY: all build install install-files uninstall postfix-object
 
 all: build
 
@@ -65,3 +72,30 @@ uninstall:
 	    $(DESTDIR)$(INCLUDEDIR)/pfinet.h $(DESTDIR)$(INCLUDEDIR)/pfinet_config.h \
 	    $(DESTDIR)$(BINDIR)/pfinet $(DESTDIR)$(PKGCONFIGDIR)/pfinet.pc
 	for f in man/man1/*.1 man/man3/*.3; do rm -f $(DESTDIR)$(MANDIR)/$${f#man/}; done
+
+# pfinet for Postfix's util library (libutil.a, or libpostfix-util.so in a
+# shared=yes build): the Postfix-binding library partially linked (ld -r)
+# from the exported names alone (-u, --gc-sections drops what they do not
+# reach), then every symbol but those made local (objcopy), so Rust's
+# internals (std, core, _ZN.../_R... names, rust_eh_personality) stay
+# inside the object and the library exports exactly Postfix's names and
+# pfinet_*: the list is libpfinet.map's, less its standalone-only part.
+# ld -r leaves the references of the sections it dropped as local undefined
+# symbols, which objcopy would make global (and no longer weak: std's
+# optional glibc functions such as pidfd_spawnp would then have to exist):
+# they are removed. LLVM's bitcode sections are of no use to a C link.
+POSTFIX_OUT := $(or $(CARGO_TARGET_DIR),target)/release
+postfix-object:
+	$(CARGO) build --release --lib --features postfix $(CARGO_FLAGS)
+	awk '/standalone only/ { exit } /^ *[a-z_0-9]+;$$/ { sub(/;/, ""); print $$1 }' \
+	    libpfinet.map >$(POSTFIX_OUT)/pfinet-postfix.syms
+	$(LD) -r --gc-sections $$(sed 's/^/-u /' $(POSTFIX_OUT)/pfinet-postfix.syms) \
+	    -o $(POSTFIX_OUT)/pfinet-postfix.o.tmp $(POSTFIX_OUT)/libpfinet.a
+	$(READELF) -sW $(POSTFIX_OUT)/pfinet-postfix.o.tmp | \
+	    awk '$$5 == "LOCAL" && $$7 == "UND" && $$8 != "" { print $$8 }' \
+	    >$(POSTFIX_OUT)/pfinet-postfix.dropped
+	$(OBJCOPY) --keep-global-symbols=$(POSTFIX_OUT)/pfinet-postfix.syms \
+	    --strip-symbols=$(POSTFIX_OUT)/pfinet-postfix.dropped \
+	    --remove-section=.llvmbc --remove-section=.llvmcmd \
+	    $(POSTFIX_OUT)/pfinet-postfix.o.tmp
+	mv $(POSTFIX_OUT)/pfinet-postfix.o.tmp $(POSTFIX_OUT)/pfinet-postfix.o

@@ -11,7 +11,8 @@
 #     injection (faults, root) and the thread stress test (threads).
 #   - Postfix 3.7.11 and 3.10.13 built with pfinet (patches/): Postfix's own
 #     unit tests on stock and patched trees, the nm/ld proof of the swap,
-#     postconf mynetworks stock vs patched (scripts/postfix-pfinet.sh).
+#     postconf mynetworks stock vs patched (scripts/postfix-pfinet.sh);
+#     and 3.10.13 built shared as distributions do (tests/postfix_shared.rs).
 #   - the differential fuzz targets (fuzz/), each for 5 s (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."

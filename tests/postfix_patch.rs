@@ -3,7 +3,8 @@
 //! patched Postfix).
 //!
 //! - It touches exactly the files of design.md section 1 plus sys_defs.h,
-//!   and only adds lines.
+//!   and only adds lines; and two build files, makedefs and
+//!   src/util/Makefile.in, only to link `PFINET_OBJ` into the util library.
 //! - In the replaced files it adds nothing but one `#ifndef USE_PFINET` …
 //!   `#endif` pair (the TEST drivers stay outside it).
 //! - In sys_defs.h it adds only a comment, which names every replaced
@@ -40,6 +41,10 @@ const COMPILED: &[&str] = &[
     "src/util/match_list.h",
 ];
 const SYS_DEFS: &str = "src/util/sys_defs.h";
+/// Build files: makedefs passes `PFINET_OBJ` on, src/util/Makefile.in links
+/// it into the util library (libutil.a, or libpostfix-util.so).
+const MAKEDEFS: &str = "makedefs";
+const UTIL_MAKEFILE: &str = "src/util/Makefile.in";
 
 use common::{REPLACED_SYMBOLS as REPLACED, repo};
 
@@ -79,15 +84,71 @@ fn touches_only_the_replaced_files_and_only_adds() {
     expected.push(MATCH_OPS);
     expected.push(SYS_DEFS);
     expected.extend(COMPILED);
+    expected.extend([MAKEDEFS, UTIL_MAKEFILE]);
     expected.sort();
     let got: Vec<&str> = files.keys().map(String::as_str).collect();
     assert_eq!(got, expected);
     for (name, (_, removed)) in &files {
+        if name == UTIL_MAKEFILE {
+            continue; // util_makefile_links_pfinet_obj_and_nothing_else
+        }
         assert!(
             removed.is_empty(),
             "{name}: the patch removes lines: {removed:?}"
         );
     }
+}
+
+/// Words of a make line, with `$(PFINET_OBJ)` left out: what the line does
+/// when PFINET_OBJ is empty.
+fn without_pfinet_obj(line: &str) -> Vec<&str> {
+    line.split_whitespace()
+        .filter(|w| *w != "$(PFINET_OBJ)")
+        .collect()
+}
+
+#[test]
+fn util_makefile_links_pfinet_obj_and_nothing_else() {
+    let files = parse_patch();
+    let (added, removed) = &files[UTIL_MAKEFILE];
+    assert_eq!(added.len(), removed.len(), "{added:?} {removed:?}");
+    for (a, r) in added.iter().zip(removed) {
+        assert!(a.contains("$(PFINET_OBJ)"), "{a:?}");
+        assert_eq!(without_pfinet_obj(a), without_pfinet_obj(r));
+    }
+    // The library depends on the object (so a new one relinks it) and the
+    // shared library's link names it after Postfix's own objects.
+    assert!(
+        added
+            .iter()
+            .any(|l| l.starts_with("$(LIB):\t$(OBJS) $(PFINET_OBJ)"))
+    );
+    assert!(
+        added
+            .iter()
+            .any(|l| l.contains("-o $(LIB) $(OBJS) $(PFINET_OBJ) $(SHLIB_SYSLIBS)"))
+    );
+}
+
+#[test]
+fn makedefs_passes_pfinet_obj_on() {
+    let files = parse_patch();
+    let added = &files[MAKEDEFS].0;
+    let code: Vec<&str> = added
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    assert_eq!(
+        code,
+        [
+            "case \"$PFINET_OBJ\" in",
+            "\"\"|/*) ;;",
+            "*) error \"PFINET_OBJ must be an absolute pathname: $PFINET_OBJ\";;",
+            "esac",
+            "PFINET_OBJ = $PFINET_OBJ",
+        ]
+    );
 }
 
 #[test]
@@ -129,6 +190,9 @@ fn sys_defs_gets_a_comment_that_documents_use_pfinet() {
     for needle in [
         "USE_PFINET",
         "cargo build --release --lib --features postfix",
+        "make -C /path/to/pfinet postfix-object",
+        "PFINET_OBJ=/path/to/pfinet/target/release/pfinet-postfix.o",
+        "shared=yes",
         "make makefiles CCARGS=\"-DUSE_PFINET",
         "libpfinet.a",
         "libglobal.a",
@@ -275,6 +339,7 @@ fn without_use_pfinet_the_patched_files_compile_as_stock() {
         .status()
         .expect("cp");
     assert!(status.success());
+    std::fs::copy(tree.join("makedefs"), copy.join("makedefs")).unwrap();
     let out = Command::new("patch")
         .args(["-p1", "-s", "-i"])
         .arg(patch_path())
@@ -287,7 +352,10 @@ fn without_use_pfinet_the_patched_files_compile_as_stock() {
         String::from_utf8_lossy(&out.stdout)
     );
     let files = parse_patch();
-    for file in files.keys() {
+    let sources = files
+        .keys()
+        .filter(|f| f.ends_with(".c") || f.ends_with(".h"));
+    for file in sources {
         let stock = preprocess(&tree.join("src"), file, &[]);
         let patched = preprocess(&copy.join("src"), file, &[]);
         assert!(

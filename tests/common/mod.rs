@@ -46,16 +46,21 @@ pub fn repo() -> &'static Path {
 /// `<cache>/3.7.11`, built on first use (needs Debian's deb-src).
 pub fn stock_cache() -> &'static Path {
     static CACHE: OnceLock<PathBuf> = OnceLock::new();
-    CACHE.get_or_init(|| {
-        let out = Command::new("bash")
-            .arg(repo().join("scripts/stock-postfix.sh"))
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run scripts/stock-postfix.sh");
-        assert!(out.status.success(), "scripts/stock-postfix.sh failed");
-        let text = String::from_utf8(out.stdout).unwrap();
-        PathBuf::from(text.lines().last().expect("cache path").trim())
-    })
+    CACHE.get_or_init(|| script_result("stock-postfix.sh", &[]))
+}
+
+/// Runs `scripts/<script> <args>` (its progress on stderr) and returns the
+/// path it prints last; a failed script fails the test.
+pub fn script_result(script: &str, args: &[&str]) -> PathBuf {
+    let out = Command::new("bash")
+        .arg(repo().join("scripts").join(script))
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("run scripts/{script}: {e}"));
+    assert!(out.status.success(), "scripts/{script} {args:?} failed");
+    let text = String::from_utf8(out.stdout).unwrap();
+    PathBuf::from(text.lines().last().expect("a path").trim())
 }
 
 /// A stock Postfix tree: with or without IPv6.
@@ -245,6 +250,17 @@ pub fn stock_postfix_driver(src: &str, name: &str, defines: &[&str], ipv6: bool)
 /// Run `exe args` with argv[0] set to `argv0` (Postfix's messages start
 /// with it); stdout and stderr merged in order, and the exit code.
 pub fn run_as(argv0: &str, exe: &Path, args: &[&str], cwd: Option<&Path>) -> (String, i32) {
+    run_as_env(argv0, exe, args, cwd, &[])
+}
+
+/// [`run_as`] with variables added to the environment.
+pub fn run_as_env(
+    argv0: &str,
+    exe: &Path,
+    args: &[&str],
+    cwd: Option<&Path>,
+    env: &[(&str, &Path)],
+) -> (String, i32) {
     use std::io::Read;
     use std::os::unix::process::CommandExt;
     // One pipe for both streams keeps their order (`exec -a` is not in
@@ -253,6 +269,7 @@ pub fn run_as(argv0: &str, exe: &Path, args: &[&str], cwd: Option<&Path>) -> (St
     let mut cmd = Command::new(exe);
     cmd.arg0(argv0)
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stderr(writer.try_clone().expect("dup"))
         .stdout(writer);
