@@ -5,6 +5,29 @@
 # pfinet/ is the component tarball postfix_<upstream>.orig-pfinet.tar.xz:
 # pfinet's source with every crate it needs vendored (pfinet/vendor/,
 # pfinet/.cargo/config.toml), so cargo runs with --offline --frozen.
+# "make postfix-object" in pfinet builds it with Debian's cargo and rustc
+# into one relocatable object that exports only Postfix's names and
+# pfinet_*; Postfix's src/util links that object into libpostfix-util.so.
+
+include /usr/share/dpkg/buildopts.mk
+
+PFINET_DIR = $(CURDIR)/pfinet
+PFINET_OUT = $(PFINET_DIR)/target/release
+
+# -DUSE_PFINET (debian/patches/pfinet.patch) and pfinet's headers; makedefs
+# takes PFINET_OBJ from the environment ("make makefiles" in
+# override_dh_auto_configure).
+CCARGS += -DUSE_PFINET -I$(PFINET_DIR)/include -I$(PFINET_OUT)/include
+export PFINET_OBJ = $(PFINET_OUT)/pfinet-postfix.o
 
 execute_before_dh_auto_configure:
-	cd pfinet && cargo --version && rustc --version
+	CARGO_HOME=$(PFINET_DIR)/target/cargo-home \
+	$(MAKE) -C pfinet postfix-object CARGO=cargo \
+	    CARGO_FLAGS="--offline --frozen -j$(or $(DEB_BUILD_OPTION_PARALLEL),1)"
+
+# pfinet's checks on the built tree (nm, and Postfix's unit tests of the
+# replaced modules); -arch: only the arch build compiles anything.
+override_dh_auto_test-arch:
+ifeq (,$(filter nocheck,$(DEB_BUILD_OPTIONS)))
+	pfinet/packaging/debian/check.sh
+endif
