@@ -131,13 +131,23 @@ git -C "$repo_root" archive --prefix=pfinet/ HEAD | tar -x -C "$stage"
 mkdir -p "$stage/pfinet/.cargo"
 # --versioned-dirs: no crate folder name can match a pattern of Postfix's
 # "make tidy" (such as */*/*core: serde_core); see pfinet-tidy.patch.
-(cd "$stage/pfinet" && "$cargo" vendor --locked --quiet --versioned-dirs vendor) >"$work/cargo-vendor.toml" ||
-    die "cargo vendor"
-{
-    echo "# Written by scripts/debian-package.sh: the crates of Cargo.lock, vendored"
-    echo "# (cargo vendor), so that the package builds with cargo --offline --frozen."
-    cat "$work/cargo-vendor.toml"
-} >"$stage/pfinet/.cargo/config.toml"
+(cd "$stage/pfinet" && "$cargo" vendor --locked --versioned-dirs vendor) >"$work/cargo-vendor.log" 2>&1 ||
+    { tail -n 20 "$work/cargo-vendor.log" >&2; die "cargo vendor"; }
+cat >"$stage/pfinet/.cargo/config.toml" <<'TOML'
+# Written by scripts/debian-package.sh: the crates of Cargo.lock, vendored
+# (cargo vendor --versioned-dirs), so that the package builds with
+# cargo --offline --frozen.
+[source.crates-io]
+replace-with = "vendored-sources"
+
+[source.vendored-sources]
+directory = "vendor"
+TOML
+# The vendored crates are all cargo needs: resolve with an empty CARGO_HOME.
+(cd "$stage/pfinet" && CARGO_HOME=$work/cargo-home-empty "$cargo" metadata --offline --frozen \
+    --format-version 1 >/dev/null) 2>"$work/cargo-metadata.log" ||
+    { cat "$work/cargo-metadata.log" >&2; die "the vendored crates do not resolve offline"; }
+rm -rf "$work/cargo-home-empty"
 component=postfix_$upstream.orig-pfinet.tar.xz
 (cd "$stage" && tar --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner \
     -cf - pfinet | xz -T0 -6 >"$work/src/$component")
