@@ -133,6 +133,22 @@ mkdir -p "$stage/pfinet/.cargo"
 # "make tidy" (such as */*/*core: serde_core); see pfinet-tidy.patch.
 (cd "$stage/pfinet" && "$cargo" vendor --locked --versioned-dirs vendor) >"$work/cargo-vendor.log" 2>&1 ||
     { tail -n 20 "$work/cargo-vendor.log" >&2; die "cargo vendor"; }
+# dh_clean deletes *.orig, *.rej, *.bak, *~ files everywhere in the tree,
+# and cargo checks each vendored file against .cargo-checksum.json: such
+# files (cargo vendor's Cargo.toml.orig) are dropped from both.
+python3 - "$stage/pfinet/vendor" <<'PY_PRUNE' || die "pruning the vendored crates"
+import fnmatch, json, os, sys
+pats = ["*.orig", "*.rej", "*.bak", "*~", "#*#", "DEADJOE", ".SUMS", "TAGS"]
+for crate in sorted(os.listdir(sys.argv[1])):
+    top = os.path.join(sys.argv[1], crate)
+    ck = os.path.join(top, ".cargo-checksum.json")
+    sums = json.load(open(ck))
+    for rel in list(sums["files"]):
+        if any(fnmatch.fnmatch(os.path.basename(rel), p) for p in pats):
+            os.remove(os.path.join(top, rel))
+            del sums["files"][rel]
+    json.dump(sums, open(ck, "w"), sort_keys=True)
+PY_PRUNE
 cat >"$stage/pfinet/.cargo/config.toml" <<'TOML'
 # Written by scripts/debian-package.sh: the crates of Cargo.lock, vendored
 # (cargo vendor --versioned-dirs), so that the package builds with
