@@ -257,7 +257,7 @@ Pin: version 1.85.*
 Pin-Priority: 1001
 PREF
 deb_build_options=${DEB_BUILD_OPTIONS-parallel=$(nproc)}
-log "4. mmdebstrap --variant=buildd $suite, build-dep, dpkg-buildpackage (log: $work/mmdebstrap.log, $out/build.log)"
+log "4. mmdebstrap --variant=buildd $suite, build-dep, dpkg-buildpackage (log: $work/mmdebstrap.log, $out/postfix_${version}_build.log)"
 t_chroot=$(date +%s)
 rc=0
 mmdebstrap --variant=buildd --include=fakeroot \
@@ -296,6 +296,18 @@ our_deb=$out/postfix_${version}_$(dpkg --print-architecture).deb
 [ -f "$our_deb" ] || die "no $our_deb"
 ours_size=$(dpkg-deb -f "$our_deb" Installed-Size)
 debian_size=$(cat "$work/result/debian-installed-size" 2>/dev/null || true)
+# The shipped library: pfinet's names defined, no Rust internals exported.
+mkdir -p "$work/deb"
+dpkg-deb -x "$our_deb" "$work/deb"
+shipped=$work/deb/usr/lib/postfix/libpostfix-util.so
+[ -f "$shipped" ] || die "$our_deb has no usr/lib/postfix/libpostfix-util.so"
+dyn=$(nm -D --defined-only "$shipped" | awk '{ print $NF }')
+for s in inet_proto_init inet_addr_local mynetworks cidr_match_parse match_hostaddr_literal; do
+    grep -qx "$s" <<<"$dyn" || die "the packaged libpostfix-util.so does not define $s"
+done
+! grep -Eq '^(_ZN|_R|rust_|__rust)' <<<"$dyn" || die "the packaged libpostfix-util.so exports Rust-internal symbols"
+echo "packaged /usr/lib/postfix/libpostfix-util.so: defines inet_proto_init inet_addr_local mynetworks" \
+     "cidr_match_parse match_hostaddr_literal and $(grep -c '^pfinet_' <<<"$dyn") pfinet_* (nm -D); no Rust-internal symbol"
 echo "packages ($suite, postfix $version) in $out:"
 (cd "$out" && ls -1 *.deb | sed 's/^/  /')
 echo "build time: $(( t_end - started ))s in all; chroot + build-deps + build $(( t_end - t_chroot ))s, of which dpkg-buildpackage $(cat "$work/result/build-seconds")s (DEB_BUILD_OPTIONS=\"$deb_build_options\")"
