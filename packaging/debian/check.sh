@@ -10,8 +10,10 @@
 #      bin/ or libexec/ defines any of those names (symbol table and
 #      dynamic symbol table).
 #  (b) Postfix's own unit tests of the replaced modules, run in the built
-#      tree against its shared libraries (LD_LIBRARY_PATH=<tree>/lib, the
-#      tree's SHLIB_ENV; ldd must resolve libpostfix-util.so there), with a
+#      tree against its shared libraries (the Makefiles' own SHLIB_ENV, and
+#      LD_LIBRARY_PATH=<tree>/lib in the environment: SHLIB_ENV itself must
+#      not be there, 3.10's namadr_list.in expands it as a command; ldd must
+#      resolve libpostfix-util.so in the tree), with a
 #      main.cf of their own (MAIL_CONFIG) that names users every Debian
 #      system has (mail_owner mail, setgid_group news, default_privs
 #      nobody), so no "postfix" user is needed.
@@ -97,7 +99,7 @@ n=0
 for t in $tests; do
     dir=src/${t%%/*} target=${t#*/}
     n=$((n + 1))
-    if (cd "$dir" && make -s "$target" SHLIB_ENV="$shlib_env") >"$work/$target.log" 2>&1; then
+    if (cd "$dir" && env "$shlib_env" make -s "$target") >"$work/$target.log" 2>&1; then
         say "pass  $t"
     else
         fail "$t (make -C $dir $target):"
