@@ -87,26 +87,15 @@ fn main() {
     println!("cargo:rerun-if-changed={}", config_file.display());
     println!("cargo:rustc-env=PFINET_CONFIG_DIR={}", config_dir.display());
 
-    // libpfinet.so: a versioned soname, and only the C API exported (the
-    // version script names every function and global of pfinet.h;
-    // tests/install.rs checks it against the header and `nm -D`).
+    // libpfinet.so: a versioned soname. The exports are rustc's: its own
+    // version script exports exactly the #[no_mangle] items, which
+    // libpfinet.map lists (tests/install.rs checks `nm -D` against it and
+    // the header). The map is not given to the linker: GNU ld (Debian's
+    // rustc links with it) refuses a second anonymous version node, and
+    // rust-lld (rustc's default linker on x86_64 Linux since 1.90) has no
+    // --require-defined.
     let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
-    println!("cargo:rerun-if-changed=libpfinet.map");
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libpfinet.so.{major}");
-    let map = fs::read_to_string(crate_dir.join("libpfinet.map")).expect("libpfinet.map");
-    let map = if feature("postfix") {
-        let (common, rest) = map.split_once("    /* standalone only").expect("marker");
-        let (_, tail) = rest.split_once("  local:").expect("local:");
-        format!("{common}  local:{tail}")
-    } else {
-        map
-    };
-    let map_file = out_dir.join("libpfinet.map");
-    write_if_changed(&map_file, &map);
-    println!(
-        "cargo:rustc-cdylib-link-arg=-Wl,--version-script={}",
-        map_file.display()
-    );
 
     // The Postfix host binding's weak references to Postfix's globals.
     println!("cargo:rerun-if-changed=c_src/postfix_glue.c");
