@@ -1,10 +1,12 @@
-//! Generates include/pfinet.h with cbindgen and the build-specific
-//! pfinet_config.h, and compiles a C file against both so a broken header
-//! fails the build.
+//! Writes the build-specific pfinet_config.h, sets the shared library's
+//! soname, builds the Postfix host binding's C glue, and compiles a C file
+//! against the committed include/pfinet.h and pfinet_config.h so a broken
+//! header fails the build.
 //!
-//! The committed include/pfinet.h is only rewritten when PFINET_BLESS=1 is
-//! set (or when it is missing); otherwise the freshly generated header goes
-//! to OUT_DIR and tests/header.rs fails when the two differ.
+//! include/pfinet.h itself is not generated here: tests/header.rs generates
+//! it with cbindgen (a dev-dependency, so building the library needs no
+//! cbindgen) and fails when it differs from the committed one;
+//! `PFINET_BLESS=1 cargo test --test header` rewrites it.
 
 use std::env;
 use std::fs;
@@ -55,28 +57,9 @@ fn config_header() -> String {
 fn main() {
     let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
-    for f in ["src", "cbindgen.toml", "c_tests/header_check.c"] {
+    for f in ["include/pfinet.h", "c_tests/header_check.c"] {
         println!("cargo:rerun-if-changed={f}");
     }
-    println!("cargo:rerun-if-env-changed=PFINET_BLESS");
-
-    let config =
-        cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
-    let header = cbindgen::Builder::new()
-        .with_crate(&crate_dir)
-        .with_config(config)
-        .generate()
-        .expect("cbindgen could not generate pfinet.h");
-    let generated = out_dir.join("pfinet.h");
-    header.write_to_file(&generated);
-    let committed = crate_dir.join("include/pfinet.h");
-    if env::var_os("PFINET_BLESS").is_some() || !committed.exists() {
-        write_if_changed(&committed, &fs::read_to_string(&generated).unwrap());
-    }
-    println!(
-        "cargo:rustc-env=PFINET_GENERATED_HEADER={}",
-        generated.display()
-    );
 
     // pfinet_config.h lives beside the libraries, shared by every feature
     // set built in this target folder: when another build rewrote it, run
@@ -87,26 +70,15 @@ fn main() {
     println!("cargo:rerun-if-changed={}", config_file.display());
     println!("cargo:rustc-env=PFINET_CONFIG_DIR={}", config_dir.display());
 
-    // libpfinet.so: a versioned soname, and only the C API exported (the
-    // version script names every function and global of pfinet.h;
-    // tests/install.rs checks it against the header and `nm -D`).
+    // libpfinet.so: a versioned soname. The exports are rustc's: its own
+    // version script exports exactly the #[no_mangle] items, which
+    // libpfinet.map lists (tests/install.rs checks `nm -D` against it and
+    // the header). The map is not given to the linker: GNU ld (Debian's
+    // rustc links with it) refuses a second anonymous version node, and
+    // rust-lld (rustc's default linker on x86_64 Linux since 1.90) has no
+    // --require-defined.
     let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
-    println!("cargo:rerun-if-changed=libpfinet.map");
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libpfinet.so.{major}");
-    let map = fs::read_to_string(crate_dir.join("libpfinet.map")).expect("libpfinet.map");
-    let map = if feature("postfix") {
-        let (common, rest) = map.split_once("    /* standalone only").expect("marker");
-        let (_, tail) = rest.split_once("  local:").expect("local:");
-        format!("{common}  local:{tail}")
-    } else {
-        map
-    };
-    let map_file = out_dir.join("libpfinet.map");
-    write_if_changed(&map_file, &map);
-    println!(
-        "cargo:rustc-cdylib-link-arg=-Wl,--version-script={}",
-        map_file.display()
-    );
 
     // The Postfix host binding's weak references to Postfix's globals.
     println!("cargo:rerun-if-changed=c_src/postfix_glue.c");
@@ -119,10 +91,11 @@ fn main() {
             .compile("pfinet_postfix_glue");
     }
 
-    // The header must compile cleanly as C with the configuration it got.
+    // The committed header must compile cleanly as C with the configuration
+    // it got.
     cc::Build::new()
         .file(crate_dir.join("c_tests/header_check.c"))
-        .include(&out_dir)
+        .include(crate_dir.join("include"))
         .include(&config_dir)
         .warnings(true)
         .extra_warnings(true)

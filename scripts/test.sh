@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every pfinet test, as CI runs it (the README's test command).
 #   - formatting and lints (cargo fmt, clippy -D warnings, for each feature set),
-#     and cargo doc without a warning
+#     cargo doc without a warning, and the build with Debian's Rust 1.85
+#     (scripts/msrv-check.sh)
 #   - cargo test: Rust unit tests, the header check, the C tests against
 #     stock Postfix (built from Debian's source package on first use), the
 #     differential test, and (root) the network-namespace tests; the C tests
@@ -28,6 +29,8 @@ cargo clippy --lib --features postfix -- -D warnings
 cargo clippy --lib --features test_panic_hook -- -D warnings
 # Every public item documented, no broken doc links.
 RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
+# The library and the command built with Debian's Rust 1.85 (rust-version).
+bash scripts/msrv-check.sh
 
 # Postfix built with pfinet (also builds the trees tests/postfix_netns.rs uses).
 bash scripts/postfix-pfinet.sh --version 3.7.11

@@ -234,8 +234,11 @@ impl Painter {
         let (mut merged_lo, mut merged_hi) = (lo, hi);
         // The next address that may be unpainted (None: past the end).
         let mut next = Some(lo);
-        if let Some((&s, &e)) = self.covered.range(..lo).next_back()
-            && e.saturating_add(1) >= lo
+        if let Some((&s, &e)) = self
+            .covered
+            .range(..lo)
+            .next_back()
+            .filter(|&(_, &e)| e.saturating_add(1) >= lo)
         {
             next = if e >= lo { e.checked_add(1) } else { next };
             merged_lo = s;
@@ -584,9 +587,7 @@ fn paint_pattern(painter: &mut Painter, matched: Hit, pattern: &[u8], family: Fa
         [b'[', inner @ .., b']'] => inner,
         _ => pattern,
     };
-    if let Some((f, bytes)) = canonical(inner)
-        && f == family
-    {
+    if let Some((_, bytes)) = canonical(inner).filter(|&(f, _)| f == family) {
         let k = key(family, &bytes);
         painter.paint(k, k, matched);
     }

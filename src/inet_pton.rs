@@ -267,15 +267,14 @@ fn pton6_glibc(src: &[u8]) -> Option<([u8; 16], Written)> {
             val = 0;
             continue;
         }
-        if ch == b'.'
-            && groups <= 6
-            && let Some(v4) = pton4(&src[curtok..])
-        {
-            acc = acc << 32 | u128::from(u32::from_be_bytes(v4));
-            groups += 2;
-            xdigits_seen = 0;
-            dotted = true;
-            break;
+        if ch == b'.' && groups <= 6 {
+            if let Some(v4) = pton4(&src[curtok..]) {
+                acc = acc << 32 | u128::from(u32::from_be_bytes(v4));
+                groups += 2;
+                xdigits_seen = 0;
+                dotted = true;
+                break;
+            }
         }
         return None;
     }
@@ -446,22 +445,19 @@ pub fn ntop6_zero_run(src: &[u8; 16]) -> (Option<(usize, usize)>, [u16; 8]) {
     let words: [u16; 8] = std::array::from_fn(|i| u16::from_be_bytes([src[2 * i], src[2 * i + 1]]));
     let mut best: Option<(usize, usize)> = None;
     let mut cur: Option<(usize, usize)> = None;
+    let longer = |best: Option<(usize, usize)>, l: usize| best.is_none_or(|(_, len)| l > len);
     for (i, &w) in words.iter().enumerate() {
         if w == 0 {
             cur = Some(match cur {
                 None => (i, 1),
                 Some((b, l)) => (b, l + 1),
             });
-        } else if let Some((b, l)) = cur.take()
-            && best.is_none_or(|(_, len)| l > len)
-        {
-            best = Some((b, l));
+        } else if let Some(run) = cur.take().filter(|&(_, l)| longer(best, l)) {
+            best = Some(run);
         }
     }
-    if let Some((b, l)) = cur
-        && best.is_none_or(|(_, len)| l > len)
-    {
-        best = Some((b, l));
+    if let Some(run) = cur.filter(|&(_, l)| longer(best, l)) {
+        best = Some(run);
     }
     (best.filter(|&(_, len)| len >= 2), words)
 }
@@ -476,10 +472,7 @@ pub fn ntop6_text(src: &[u8; 16]) -> AddrText {
     let mut out = AddrText::new();
     let mut i = 0;
     while i < 8 {
-        if let Some(b) = best_base
-            && i >= b
-            && i < b + best_len
-        {
+        if let Some(b) = best_base.filter(|&b| i >= b && i < b + best_len) {
             if i == b {
                 out.push(b':');
             }

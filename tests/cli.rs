@@ -35,8 +35,9 @@ fn scratch() -> &'static Path {
             .flatten()
         {
             let name = e.file_name().to_string_lossy().into_owned();
-            if let Some(pid) = name.strip_prefix("cli-test-")
-                && !Path::new(&format!("/proc/{pid}")).exists()
+            if name
+                .strip_prefix("cli-test-")
+                .is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists())
             {
                 let _ = std::fs::remove_dir_all(e.path());
             }

@@ -8,8 +8,9 @@
 //! - c_tests/installed.c builds with `pkg-config --cflags --libs pfinet`
 //!   against that prefix and runs (shared: it needs libpfinet.so.0), and
 //!   again statically with `pkg-config --static` (Libs.private);
-//! - the shared library exports exactly the C API: `nm -D` = the version
-//!   script libpfinet.map = the functions and globals of include/pfinet.h;
+//! - the shared library exports exactly the C API: `nm -D` = the list
+//!   libpfinet.map = the functions and globals of include/pfinet.h (with
+//!   the postfix feature: the list without its standalone-only names);
 //! - every manual page renders without a warning (`groff -man -ww -z`),
 //!   has Postfix's sections, and the section 3 pages name every function
 //!   of the header.
@@ -194,13 +195,20 @@ fn header_api() -> BTreeSet<String> {
 #[test]
 fn exports_exactly_the_documented_c_api() {
     c_libraries();
-    let so = repo().join("target/debug/libpfinet.so");
-    let nm = sh(&format!("nm -D --defined-only {}", so.display()), &[]);
-    let exported: BTreeSet<String> = nm
-        .lines()
-        .filter_map(|l| l.split_whitespace().nth(2))
-        .map(String::from)
-        .collect();
+    let exported = |so: &Path| -> BTreeSet<String> {
+        sh(&format!("nm -D --defined-only {}", so.display()), &[])
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(2))
+            .map(String::from)
+            .collect()
+    };
+    let listed = |text: &str| -> BTreeSet<String> {
+        text.lines()
+            .map(str::trim)
+            .filter_map(|l| l.strip_suffix(';'))
+            .map(String::from)
+            .collect()
+    };
     let map = std::fs::read_to_string(repo().join("libpfinet.map")).unwrap();
     let global = map
         .split("global:")
@@ -209,16 +217,21 @@ fn exports_exactly_the_documented_c_api() {
         .split("local:")
         .next()
         .unwrap();
-    let listed: BTreeSet<String> = global
-        .lines()
-        .map(str::trim)
-        .filter_map(|l| l.strip_suffix(';'))
-        .map(String::from)
-        .collect();
     let header = header_api();
     assert!(header.len() > 30, "{header:?}");
-    assert_eq!(exported, listed, "nm -D vs libpfinet.map");
-    assert_eq!(listed, header, "libpfinet.map vs include/pfinet.h");
+    let so = repo().join("target/debug/libpfinet.so");
+    assert_eq!(exported(&so), listed(global), "nm -D vs libpfinet.map");
+    assert_eq!(listed(global), header, "libpfinet.map vs include/pfinet.h");
+    // With the postfix feature: the list without its standalone-only names.
+    let (common, _) = global
+        .split_once("/* standalone only")
+        .expect("libpfinet.map: standalone only");
+    let so = postfix_variant().dir.join("libpfinet.so");
+    assert_eq!(
+        exported(&so),
+        listed(common),
+        "nm -D (feature postfix) vs libpfinet.map"
+    );
 }
 
 #[test]

@@ -452,8 +452,11 @@ fn run_topology(t: &Topology) -> Outcome {
                         ));
                     }
                 }
-                if let Some(w) = t.oracles.iter().find(|w| w.case == **c)
-                    && (stock.0 != w.output || stock.1 != w.code)
+                if let Some(w) = t
+                    .oracles
+                    .iter()
+                    .find(|w| w.case == **c)
+                    .filter(|w| stock.0 != w.output || stock.1 != w.code)
                 {
                     o.problems.push(format!(
                         "stock postconf for {c:?}: exit {}, {:?}; worked out by hand: \

@@ -247,6 +247,24 @@ pub fn stock_postfix_driver(src: &str, name: &str, defines: &[&str], ipv6: bool)
     out
 }
 
+/// A pipe (close-on-exec): its read end, and its write end for a child's
+/// stdout/stderr. std::io::pipe() needs Rust 1.87; pfinet's tests build
+/// with 1.85 (Cargo.toml's rust-version).
+pub fn pipe() -> (std::fs::File, std::os::fd::OwnedFd) {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0; 2];
+    // SAFETY: fds has room for the two descriptors pipe2() writes.
+    let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    assert!(rc == 0, "pipe: {}", std::io::Error::last_os_error());
+    // SAFETY: pipe2() succeeded: both are new descriptors owned here alone.
+    unsafe {
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            OwnedFd::from_raw_fd(fds[1]),
+        )
+    }
+}
+
 /// Run `exe args` with argv[0] set to `argv0` (Postfix's messages start
 /// with it); stdout and stderr merged in order, and the exit code.
 pub fn run_as(argv0: &str, exe: &Path, args: &[&str], cwd: Option<&Path>) -> (String, i32) {
@@ -265,7 +283,7 @@ pub fn run_as_env(
     use std::os::unix::process::CommandExt;
     // One pipe for both streams keeps their order (`exec -a` is not in
     // every /bin/sh, so argv[0] is set here).
-    let (mut reader, writer) = std::io::pipe().expect("pipe");
+    let (mut reader, writer) = pipe();
     let mut cmd = Command::new(exe);
     cmd.arg0(argv0)
         .args(args)

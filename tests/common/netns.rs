@@ -166,7 +166,7 @@ impl Netns {
     /// pipe), and the exit code (-1: killed by a signal).
     pub fn run(&self, argv0: &str, prog: &Path, args: &[&str]) -> (String, i32) {
         let fd = self.fd.as_ref().expect("namespace is open").as_raw_fd();
-        let (mut reader, writer) = std::io::pipe().expect("pipe");
+        let (mut reader, writer) = super::pipe();
         let mut cmd = Command::new(prog);
         cmd.arg0(argv0)
             .args(args)
