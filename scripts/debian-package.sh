@@ -3,7 +3,7 @@
 # clean chroot of the suite, and write the binary packages to a folder.
 #
 #   scripts/debian-package.sh --suite bookworm|trixie --out DIR [--lintian]
-#                             [--work DIR]
+#                             [--install-check] [--work DIR]
 #
 #   --suite   bookworm: postfix 3.7.11-0+deb12u1, Rust rustc-web/cargo-web 1.85
 #             trixie:   postfix 3.10.13-0+deb13u1, Rust rustc/cargo 1.85
@@ -13,6 +13,10 @@
 #   --lintian also run the suite's lintian on our packages and on Debian's
 #             own packages of the same version, and list the tags only ours
 #             have (DIR/lintian-*.txt)
+#   --install-check
+#             also install the postfix package built into a second clean
+#             chroot (mmdebstrap --variant=apt) and show what an admin sees:
+#             dpkg -l postfix, postconf mail_version, postconf mynetworks
 #   --work    working folder (default .cache/debpkg/<suite>; emptied first)
 #
 # pfinet comes from the git tree this script lives in: `git archive HEAD`,
@@ -57,6 +61,7 @@ suite=
 out=
 work=
 lintian=
+install_check=
 while [ $# -gt 0 ]; do
     case "$1" in
         --suite) suite="${2:?--suite needs a value}"; shift 2 ;;
@@ -66,6 +71,7 @@ while [ $# -gt 0 ]; do
         --work) work="${2:?--work needs a value}"; shift 2 ;;
         --work=*) work="${1#--work=}"; shift ;;
         --lintian) lintian=1; shift ;;
+        --install-check) install_check=1; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "debian-package.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -315,10 +321,35 @@ echo "debs downloaded for the chroot: $(( cached_after - cached_before )) (cache
 echo "installed size of postfix $version: $ours_size KiB (Debian's postfix $debver: ${debian_size:-?} KiB)"
 if [ -n "$lintian" ]; then
     cp "$work/result"/lintian-*.txt "$out/" 2>/dev/null || true
-    tags() { sed -n 's/^\([EWIP]\): \([^ ]*\) [^ ]*: \([^ ]*\).*/\1 \2 \3/p' "$1" | sed 's/_[^ ]*//' | sort -u; }
-    new=$(comm -23 <(tags "$out/lintian-ours.txt" | sed 's/ [^ ]* / /') <(tags "$out/lintian-debian.txt" | sed 's/ [^ ]* / /'))
+    # "severity package tag" of each lintian line, without the details
+    tags() { sed -n 's/^\([EW]\): \([^:]*\): \([^ ]*\).*/\1 \2 \3/p' "$1" | sort -u; }
+    new=$(comm -23 <(tags "$out/lintian-ours.txt") <(tags "$out/lintian-debian.txt"))
     echo "lintian: $(grep -c '^E: ' "$out/lintian-ours.txt" || true) errors, $(grep -c '^W: ' "$out/lintian-ours.txt" || true) warnings on ours;" \
          "$(grep -c '^E: ' "$out/lintian-debian.txt" || true) errors, $(grep -c '^W: ' "$out/lintian-debian.txt" || true) warnings on Debian's"
     if [ -n "$new" ]; then echo "lintian tags only ours have:"; echo "$new" | sed 's/^/  /'; else echo "lintian: no tag that Debian's packages do not have"; fi
+fi
+if [ -n "$install_check" ]; then
+    log "6. install check: apt-get install ./$(basename "$our_deb") in a clean $suite chroot"
+    mkdir -p "$work/install"
+    rc=0
+    mmdebstrap --variant=apt \
+        --skip=download/empty --skip=essential/unlink \
+        --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
+        --setup-hook="sync-in '$debcache' /var/cache/apt/archives/" \
+        --customize-hook='mkdir -p "$1"/tmp/debs "$1"/tmp/out' \
+        --customize-hook="copy-in '$our_deb' /tmp/debs/" \
+        --customize-hook='chroot "$1" sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q /tmp/debs/*.deb"' \
+        --customize-hook="sync-out /var/cache/apt/archives '$debcache'" \
+        --customize-hook='chroot "$1" sh -c "{ set -x; dpkg -l postfix | tail -n 1; postconf mail_version; postconf mynetworks_style mynetworks; ldd /usr/sbin/postconf | grep libpostfix-util; } >/tmp/out/install.txt 2>&1"' \
+        --customize-hook="sync-out /tmp/out '$work/install'" \
+        "$suite" /dev/null \
+        "deb $mirror $suite main" "deb $mirror $suite-updates main" \
+        "deb http://deb.debian.org/debian-security $suite-security main" \
+        >"$work/install.log" 2>&1 || rc=$?
+    [ "$rc" = 0 ] && [ -f "$work/install/install.txt" ] ||
+        { tail -n 30 "$work/install.log" >&2; die "install check (log: $work/install.log)"; }
+    echo "install check ($suite chroot):"
+    sed 's/^/  /' "$work/install/install.txt"
+    grep -q "^ii  postfix  *$version " "$work/install/install.txt" || die "install check: dpkg -l postfix does not show $version installed"
 fi
 log "done in $(( $(date +%s) - started ))s"

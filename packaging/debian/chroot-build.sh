@@ -16,7 +16,8 @@
 #       out/status, the packages built out/*.deb (+ .buildinfo, .changes)
 #   chroot-build.sh lintian DEBIAN_VERSION
 #       install lintian, fetch Debian's own binary packages of
-#       DEBIAN_VERSION, run lintian on both sets: out/lintian-{ours,debian}.txt
+#       DEBIAN_VERSION, run lintian on both sets (without -dbgsym):
+#       out/lintian-{ours,debian}.txt
 set -eu
 cd /build
 mkdir -p out
@@ -57,12 +58,13 @@ lintian)
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends lintian >/dev/null
     mkdir -p debian-debs && cd debian-debs
     # Debian's binary packages of this version: the same names as ours.
-    for deb in /build/out/*.deb; do
+    # (-dbgsym packages are not in the main archive: left out on both sides)
+    for deb in $(ls /build/out/*.deb | grep -v -- -dbgsym_); do
         pkg=$(dpkg-deb -f "$deb" Package)
         apt-get download -q "$pkg=$debver" >/dev/null 2>&1 || echo "chroot: no $pkg=$debver in the archive"
     done
     cd /build
-    lintian --no-tag-display-limit out/*.changes >out/lintian-ours.txt 2>&1 || true
+    lintian --no-tag-display-limit $(ls out/*.deb | grep -v -- -dbgsym_) >out/lintian-ours.txt 2>&1 || true
     lintian --no-tag-display-limit debian-debs/*.deb >out/lintian-debian.txt 2>&1 || true
     ;;
 *)
