@@ -230,6 +230,7 @@ email=${DEBEMAIL:-$(git -C "$repo_root" config user.email || echo "root@localhos
     echo "    - pfinet's source and its vendored crates: component tarball"
     echo "      orig-pfinet (pfinet/), built offline with Debian's Rust toolchain."
     echo "    - d/patches/pfinet.patch: Postfix's side (-DUSE_PFINET)."
+    echo "    - d/patches/pfinet-tidy.patch: make tidy leaves pfinet/Makefile alone."
     echo "    - d/pfinet.mk, included by d/rules: build pfinet before configure;"
     echo "      dh_auto_test runs pfinet's checks (nm, Postfix's unit tests)."
     echo "    - Build-Depends: $rust_deps."
@@ -317,13 +318,14 @@ echo "packaged /usr/lib/postfix/libpostfix-util.so: defines inet_proto_init inet
 echo "packages ($suite, postfix $version) in $out:"
 (cd "$out" && ls -1 *.deb | sed 's/^/  /')
 echo "build time: $(( t_end - started ))s in all; chroot + build-deps + build $(( t_end - t_chroot ))s, of which dpkg-buildpackage $(cat "$work/result/build-seconds")s (DEB_BUILD_OPTIONS=\"$deb_build_options\")"
-echo "debs downloaded for the chroot: $(( cached_after - cached_before )) (cache $debcache: $cached_after)"
+echo "apt in the build chroot: $(grep -E '^Need to get' "$work/mmdebstrap.log" | tr '\n' ' ')(cache $debcache: $cached_after .debs, $(( cached_after - cached_before )) new)"
 echo "installed size of postfix $version: $ours_size KiB (Debian's postfix $debver: ${debian_size:-?} KiB)"
 if [ -n "$lintian" ]; then
     cp "$work/result"/lintian-*.txt "$out/" 2>/dev/null || true
     # "severity package tag" of each lintian line, without the details
     tags() { sed -n 's/^\([EW]\): \([^:]*\): \([^ ]*\).*/\1 \2 \3/p' "$1" | sort -u; }
     new=$(comm -23 <(tags "$out/lintian-ours.txt") <(tags "$out/lintian-debian.txt"))
+    echo "lintian on our source package: $(grep -c '^E: ' "$out/lintian-source.txt" || true) errors, $(grep -c '^W: ' "$out/lintian-source.txt" || true) warnings ($out/lintian-source.txt)"
     echo "lintian: $(grep -c '^E: ' "$out/lintian-ours.txt" || true) errors, $(grep -c '^W: ' "$out/lintian-ours.txt" || true) warnings on ours;" \
          "$(grep -c '^E: ' "$out/lintian-debian.txt" || true) errors, $(grep -c '^W: ' "$out/lintian-debian.txt" || true) warnings on Debian's"
     if [ -n "$new" ]; then echo "lintian tags only ours have:"; echo "$new" | sed 's/^/  /'; else echo "lintian: no tag that Debian's packages do not have"; fi

@@ -17,7 +17,8 @@
 #   chroot-build.sh lintian DEBIAN_VERSION
 #       install lintian, fetch Debian's own binary packages of
 #       DEBIAN_VERSION, run lintian on both sets (without -dbgsym):
-#       out/lintian-{ours,debian}.txt
+#       out/lintian-{ours,debian}.txt; and lintian on our source package:
+#       out/lintian-source.txt
 set -eu
 cd /build
 mkdir -p out
@@ -64,8 +65,9 @@ lintian)
         apt-get download -q "$pkg=$debver" >/dev/null 2>&1 || echo "chroot: no $pkg=$debver in the archive"
     done
     cd /build
-    lintian --no-tag-display-limit $(ls out/*.deb | grep -v -- -dbgsym_) >out/lintian-ours.txt 2>&1 || true
-    lintian --no-tag-display-limit debian-debs/*.deb >out/lintian-debian.txt 2>&1 || true
+    lintian --tag-display-limit 0 $(ls out/*.deb | grep -v -- -dbgsym_) >out/lintian-ours.txt 2>&1 || true
+    lintian --tag-display-limit 0 debian-debs/*.deb >out/lintian-debian.txt 2>&1 || true
+    lintian --tag-display-limit 0 /build/*.dsc >out/lintian-source.txt 2>&1 || true
     ;;
 *)
     echo "usage: chroot-build.sh prepare|build|lintian ..." >&2
