@@ -120,8 +120,13 @@ fi
 
 exec 9>"$cache/.debpkg-$suite.lock"
 flock 9
+# Only a folder this script made (it has the marker) is emptied.
+if [ -e "$work" ] && [ -n "$(ls -A "$work")" ] && [ ! -f "$work/.debian-package-work" ]; then
+    die "--work $work is not empty and was not made by this script"
+fi
 rm -rf "$work"
 mkdir -p "$work/src"
+touch "$work/.debian-package-work"
 
 # --- 2. the component tarball -----------------------------------------------
 commit=$(git -C "$repo_root" rev-parse HEAD)

@@ -7,7 +7,7 @@
 #   chroot-build.sh prepare DSC DEBIAN_VERSION RUST_PACKAGE
 #       add the user "builder", unpack DSC (dpkg-source -x) as /build/src,
 #       install its Build-Depends (apt-get build-dep, with network), print
-#       the Rust toolchain installed, and write Debian's Installed-Size of
+#       the Rust toolchain installed (it must be 1.85), and write Debian's Installed-Size of
 #       postfix DEBIAN_VERSION (from the archive's Packages) to
 #       out/debian-installed-size
 #   chroot-build.sh build DEB_BUILD_OPTIONS
@@ -36,6 +36,10 @@ prepare)
     echo "chroot: apt-get build-dep ./src"
     DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q --no-install-recommends ./src
     echo "chroot: Rust toolchain: $(dpkg-query -W -f '${Package} ${Version}' "$rustpkg") ($(rustc --version); $(cargo --version))"
+    case "$(rustc --version)" in
+        "rustc 1.85."*) ;;
+        *) echo "chroot: the build must use Rust 1.85 (the apt pin failed)"; exit 1 ;;
+    esac
     apt-cache show "postfix=$debver" | sed -n 's/^Installed-Size: //p' | head -n 1 >out/debian-installed-size
     ;;
 build)
