@@ -12,7 +12,8 @@
 # addr_match_list_init() and namadr_list_init(). Every measurement is a
 # fresh process; each cell is the median of R runs (default 3). For each
 # kind, family (IPv4 /24, IPv6 /64 patterns) and N it prints open time,
-# resident growth after the open, peak growth during it (kB), and the time
+# private (anonymous) resident growth after the open, peak resident growth
+# during it, code pages included (kB), and the time
 # of open + K lookups for K = 0, 1, 10, 100, each with patched/stock
 # ratios; cidr rows with one repeated value and with distinct values. The
 # two sides must agree on how many of the K lookups match.
@@ -68,7 +69,7 @@ measure() {   # measure side kind fam n k values
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 
 printf '%-13s %-4s %8s | %10s %10s %7s | %9s %9s %7s | %9s %9s %7s | %s\n' \
-    kind fam N "open ms" "(pfinet)" ratio "RSS kB" "(pfinet)" ratio "peak kB" "(pfinet)" ratio \
+    kind fam N "open ms" "(pfinet)" ratio "anon kB" "(pfinet)" ratio "peak kB" "(pfinet)" ratio \
     "open+K lookups, patched/stock, K = 0 1 10 100"
 for kind in $kinds; do
     variants=same
