@@ -94,6 +94,11 @@ for t in $targets; do
         failed=1
         echo "fuzz: $t: FAILED after $n runs ($secs s):"
         grep -v -E '^#[0-9]+|^INFO:|^stat::' "$log/$t" | tail -n 40
+    elif [ "$n" -eq 0 ]; then
+        # A target that ran nothing checked nothing: a failure, not a pass.
+        failed=1
+        echo "fuzz: $t: FAILED: 0 executions in $secs s:"
+        tail -n 20 "$log/$t"
     else
         echo "fuzz: $t: $n runs in $secs s, no difference, crash or leak"
     fi
