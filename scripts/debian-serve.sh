@@ -201,7 +201,7 @@ compare() {
     else
         n=$(diff "$out/ref/$file.norm" "$out/pfi/$file.norm" | grep -c '^[<>]' || true)
         result "$name" fail "$3, $n lines differ (diff $out/{ref,pfi}/$file)"
-        diff "$out/ref/$file.norm" "$out/pfi/$file.norm" | head -20 | sed 's/^/      /'
+        { diff "$out/ref/$file.norm" "$out/pfi/$file.norm" || true; } | head -20 | sed 's/^/      /'
     fi
 }
 
@@ -526,11 +526,17 @@ log "Debian's autopkgtest (debian/tests/postfix), both chroots at once"
 # Warnings about the clock depend on timing alone (cleanup compares the
 # queue file's time stamp with the clock): not compared.
 clock_warnings='warning: file system clock is [0-9]+ seconds? ahead of local clock|warning: resetting file time stamps - this hurts performance'
-
+# The testbed is what autopkgtest (ci.debian.net) has: postfix and the
+# test's Depends, so postfix-doc is purged first (its prerm sets
+# readme_directory back to no). With postfix-doc, bookworm's test fails in
+# Debian's chroot too: it ends with `postfix set-permissions`, which then
+# walks the readme files of postfix-files, and MAILLOG_README is shipped
+# compressed (MAILLOG_README.gz): chown fails on stderr, exit 1.
 for side in ref pfi; do
     rm -rf "$work/$side/srv/autopkgtest" && mkdir -p "$work/$side/srv/autopkgtest/tmp"
     cp -a "$work/debian" "$work/$side/srv/autopkgtest/"
     background in_chroot "$side" - /bin/sh -c 'cd /srv/autopkgtest &&
+        { ! dpkg-query -W postfix-doc >/dev/null 2>&1 || dpkg --purge postfix-doc; } >purge.log 2>&1
         date +%s >began
         env AUTOPKGTEST_TMP=/srv/autopkgtest/tmp ADTTMP=/srv/autopkgtest/tmp \
             timeout 900 bash debian/tests/postfix >stdout 2>stderr
@@ -540,31 +546,39 @@ done
 wait "${bg_pids[@]}" || true; bg_pids=()
 for side in ref pfi; do
     a=$work/$side/srv/autopkgtest
-    cp "$a/stdout" "$out/$side/autopkgtest.stdout" 2>/dev/null || : >"$out/$side/autopkgtest.stdout"
-    cp "$a/stderr" "$out/$side/autopkgtest.stderr" 2>/dev/null || : >"$out/$side/autopkgtest.stderr"
+    for f in stdout stderr; do
+        cp "$a/$f" "$out/$side/autopkgtest.$f" 2>/dev/null || : >"$out/$side/autopkgtest.$f"
+    done
     rc=$(cat "$a/exit" 2>/dev/null || echo none)
-    # The comparable part: the exit status, stderr, the unittest summary,
-    # and postfix.log's warnings without times, pids, queue ids and the
-    # random test user names.
+    took=$(( $(cat "$a/ended" 2>/dev/null || echo 0) - $(cat "$a/began" 2>/dev/null || echo 0) ))
+    # The comparable part: the exit status, stderr, stdout up to the log,
+    # with the unittest summary's time cut, and postfix.log's warnings
+    # without times, pids, queue ids and the random test user names.
     {
         echo "exit $rc"
-        echo "stderr: $(wc -c <"$out/$side/autopkgtest.stderr") bytes"
+        sed 's/^/stderr: /' "$out/$side/autopkgtest.stderr"
         sed -n '/^===== postfix.log contents:/q; p' "$out/$side/autopkgtest.stdout" |
             sed -E 's/^(Ran [0-9]+ tests?) in [0-9.]+s$/\1/'
         echo "===== postfix.log warnings:"
         sed -n '/^===== postfix.log contents:/,$p' "$out/$side/autopkgtest.stdout" |
-            grep -E ' (warning|error|fatal|panic): ' |
-            grep -vE "$clock_warnings" |
+            { grep -E ' (warning|error|fatal|panic): ' || true; } |
+            { grep -vE "$clock_warnings" || true; } |
             sed -E 's/^[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} [^ ]+ //; s/\[[0-9]+\]//; s/\b[0-9A-F]{10,12}\b/QUEUEID/g; s/\bt[a-z]{7}\b/TESTUSER/g' |
             sort | uniq -c
     } >"$out/$side/autopkgtest.txt"
     ran=$(grep -oE '^Ran [0-9]+ tests?' "$out/$side/autopkgtest.txt" || echo 'no unittest summary')
-    ran="$ran, $(( $(cat "$a/ended" 2>/dev/null || echo 0) - $(cat "$a/began" 2>/dev/null || echo 0) )) s"
-    if [ "$rc" = 0 ] && { [ "$allow_stderr" = 1 ] || [ ! -s "$out/$side/autopkgtest.stderr" ]; }; then
-        result "autopkgtest $side" ok "exit 0, stderr empty, $ran, $(grep -xE 'OK|OK \(.*\)' "$out/$side/autopkgtest.txt" || echo '?')"
+    verdict=$(grep -xE 'OK|OK \(.*\)|FAILED \(.*\)' "$out/$side/autopkgtest.txt" || echo 'no unittest verdict')
+    stderr_n=$(wc -l <"$out/$side/autopkgtest.stderr")
+    if [ "$allow_stderr" = 1 ] || [ "$stderr_n" = 0 ]; then
+        stderr_ok=1 stderr_says="stderr empty"
     else
-        result "autopkgtest $side" fail "exit $rc, stderr $(wc -c <"$out/$side/autopkgtest.stderr") bytes, $ran: $out/$side/autopkgtest.{stdout,stderr}"
-        tail -5 "$out/$side/autopkgtest.stderr" "$out/$side/autopkgtest.stdout" | sed 's/^/      /'
+        stderr_ok=0 stderr_says="stderr: $stderr_n lines"
+    fi
+    if [ "$rc" = 0 ] && [ "$stderr_ok" = 1 ]; then
+        result "autopkgtest $side" ok "exit 0, $stderr_says, $ran, $verdict, $took s"
+    else
+        result "autopkgtest $side" fail "exit $rc, $stderr_says, $ran, $verdict: $out/$side/autopkgtest.{stdout,stderr}"
+        tail -5 "$out/$side/autopkgtest.stderr" | sed 's/^/      /'
     fi
 done
 compare autopkgtest autopkgtest.txt "exit, stderr, unittest summary, postfix.log warnings"
