@@ -73,8 +73,10 @@ cleanup() {
     local rc=$? pid ns
     trap - EXIT INT TERM
     for pid in "${bg_pids[@]}"; do
-        # an unshare --kill-child: its end kills the PID namespace's processes
-        kill "$pid" 2>/dev/null || true
+        # an unshare --fork --kill-child (it ignores SIGTERM while it waits
+        # for its child): its end kills the PID namespace's first process,
+        # and so every process in that namespace
+        kill -KILL "$pid" 2>/dev/null || true
     done
     for pid in "${bg_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     for ns in "${netns[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
