@@ -188,9 +188,13 @@ result() { # result NAME ok|fail DETAIL
 
 # The package version strings of each side, replaced by VERSION so that the
 # outputs can be compared.
+# (the longer one first: pfinet's is Debian's plus "+pfinet1")
 normalize() { # normalize FILE -> FILE.norm
-    sed -e "s/$(printf '%s' "${side_version[ref]}" | sed 's/[.]/\\./g')/VERSION/g" \
-        -e "s/$(printf '%s' "${side_version[pfi]}" | sed 's/[.]/\\./g')/VERSION/g" "$1" >"$1.norm"
+    local v args=()
+    for v in $(printf '%s\n' "${side_version[@]}" | awk '{print length, $0}' | sort -rn | cut -d' ' -f2); do
+        args+=(-e "s/$(printf '%s' "$v" | sed 's/[.]/\\./g')/VERSION/g")
+    done
+    sed "${args[@]}" "$1" >"$1.norm"
 }
 
 # compare NAME FILE: $out/ref/FILE against $out/pfi/FILE (normalized);
