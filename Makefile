@@ -84,7 +84,12 @@ uninstall:
 # symbols, which objcopy would make global (and no longer weak: std's
 # optional glibc functions such as pidfd_spawnp would then have to exist):
 # they are removed. LLVM's bitcode sections are of no use to a C link.
+# The cc crate compiles pfinet's C glue with the environment's CFLAGS; GCC
+# LTO bytecode from a distribution's -flto would survive ld -r and objcopy
+# and be linked in place of the object's selected code (Postfix's LTO link
+# of libpostfix-util.so then misses every name), so LTO is left out here.
 POSTFIX_OUT := $(or $(CARGO_TARGET_DIR),target)/release
+postfix-object: export CFLAGS := $(filter-out -flto% -ffat-lto-objects,$(CFLAGS))
 postfix-object:
 	$(CARGO) build --release --lib --features postfix $(CARGO_FLAGS)
 	awk '/standalone only/ { exit } /^ *[a-z_0-9]+;$$/ { sub(/;/, ""); print $$1 }' \

@@ -327,6 +327,9 @@ echo "apt in the build chroot: $(grep -E '^Need to get' "$work/mmdebstrap.log" |
 echo "installed size of postfix $version: $ours_size KiB (Debian's postfix $debver: ${debian_size:-?} KiB)"
 if [ -n "$lintian" ]; then
     cp "$work/result"/lintian-*.txt "$out/" 2>/dev/null || true
+    for f in ours debian source; do
+        [ -f "$out/lintian-$f.txt" ] || { log "FAILED: lintian gave no lintian-$f.txt"; exit 1; }
+    done
     # "severity package tag" of each lintian line, without the details
     tags() { sed -n 's/^\([EW]\): \([^:]*\): \([^ ]*\).*/\1 \2 \3/p' "$1" | sort -u; }
     new=$(comm -23 <(tags "$out/lintian-ours.txt") <(tags "$out/lintian-debian.txt"))
@@ -334,6 +337,12 @@ if [ -n "$lintian" ]; then
     echo "lintian: $(grep -c '^E: ' "$out/lintian-ours.txt" || true) errors, $(grep -c '^W: ' "$out/lintian-ours.txt" || true) warnings on ours;" \
          "$(grep -c '^E: ' "$out/lintian-debian.txt" || true) errors, $(grep -c '^W: ' "$out/lintian-debian.txt" || true) warnings on Debian's"
     if [ -n "$new" ]; then echo "lintian tags only ours have:"; echo "$new" | sed 's/^/  /'; else echo "lintian: no tag that Debian's packages do not have"; fi
+    # A Debian maintainer's bar: no lintian error that Debian's own packages
+    # do not have, none on the source package.
+    if grep -q '^E' <<<"$new" || grep -q '^E: ' "$out/lintian-source.txt"; then
+        log "FAILED: lintian errors that Debian's packages do not have"
+        exit 1
+    fi
 fi
 if [ -n "$install_check" ]; then
     log "6. install check: apt-get install ./$(basename "$our_deb") in a clean $suite chroot"

@@ -15,6 +15,9 @@
 #     postconf mynetworks stock vs patched (scripts/postfix-pfinet.sh);
 #     and 3.10.13 built shared as distributions do (tests/postfix_shared.rs).
 #   - the differential fuzz targets (fuzz/), each for 5 s (scripts/fuzz.sh).
+#   - Debian's postfix packages for trixie and bookworm rebuilt with pfinet
+#     (scripts/debian-package.sh) and checked installed
+#     (scripts/debian-serve.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,5 +47,19 @@ cargo test -- --nocapture 2>&1 | tee -a "$log"
 # Differential fuzzing, bounded: build, then each target for 5 s.
 bash scripts/fuzz.sh --seconds 5
 
+# Debian's own postfix packages rebuilt with pfinet (trixie 3.10.13,
+# bookworm 3.7.11): offline in a clean chroot with the suite's Rust 1.85,
+# lintian against Debian's, then installed in fresh chroots and serving
+# mail exactly as Debian's unmodified packages (debian-serve prints
+# "debian-serve: N passed, M failed").
+for suite in trixie bookworm; do
+    out=.cache/debian-out/$suite
+    rm -rf "$out"
+    DEB_BUILD_OPTIONS=parallel=2 bash scripts/debian-package.sh --suite "$suite" --out "$out" --lintian
+    bash scripts/debian-serve.sh --suite "$suite" --debs "$out" 2>&1 | tee -a "$log"
+done
+
 # One closing line for all of it (set -o pipefail made any failure fatal).
-awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"
+awk '/^test result:/ { p += $4; f += $6 }
+     /^debian-serve: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
+     END { printf "total: %d passed, %d failed\n", p, f }' "$log"

@@ -20,13 +20,10 @@ PFINET_OUT = $(PFINET_DIR)/target/release
 CCARGS += -DUSE_PFINET -I$(PFINET_DIR)/include -I$(PFINET_OUT)/include
 export PFINET_OBJ = $(PFINET_OUT)/pfinet-postfix.o
 
-# Debian's CFLAGS without LTO for pfinet's C glue (the cc crate reads
-# CFLAGS): GCC's LTO bytecode in pfinet-postfix.o would be linked instead of
-# the object's code, whose symbols "make postfix-object" has selected.
-PFINET_CFLAGS = $(filter-out -flto% -ffat-lto-objects,$(CFLAGS))
-
+# Debian's CFLAGS reach the cc crate (pfinet's C glue); pfinet's Makefile
+# takes LTO out of them for the object it builds.
 execute_before_dh_auto_configure:
-	CARGO_HOME=$(PFINET_DIR)/target/cargo-home CFLAGS="$(PFINET_CFLAGS)" \
+	CARGO_HOME=$(PFINET_DIR)/target/cargo-home CFLAGS="$(CFLAGS)" \
 	$(MAKE) -C pfinet postfix-object CARGO=cargo \
 	    CARGO_FLAGS="--offline --frozen -j$(or $(DEB_BUILD_OPTION_PARALLEL),1)"
 
