@@ -204,16 +204,17 @@ fn batch_from_netns_mynetworks(name: &str) -> String {
 /// [`Netns::settled_snapshot`], once every link that is up has its
 /// carrier too (a veth end whose peer is up gets LOWER_UP from the
 /// kernel's linkwatch work, some time later under load, and then its
-/// link-local address): only `ve` of the down topology is up without a
-/// peer that is up.
+/// link-local address; `ip` shows NO-CARRIER beside LOWER_UP until the
+/// operational state follows, seen under CI load): only `ve` of the down
+/// topology is up without a peer that is up.
 fn fully_settled(ns: &Netns) -> Snapshot {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let s = ns.settled_snapshot();
-        let waiting = s
-            .links
-            .values()
-            .find(|l| l.has("UP") && !l.has("LOWER_UP") && !l.has("LOOPBACK") && l.name != "ve");
+        let waiting = s.links.values().find(|l| {
+            let carrier = l.has("LOWER_UP") && !l.has("NO-CARRIER");
+            l.has("UP") && !carrier && !l.has("LOOPBACK") && l.name != "ve"
+        });
         match waiting {
             None => return s,
             Some(l) if Instant::now() > deadline => {

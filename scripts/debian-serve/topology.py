@@ -79,7 +79,10 @@ def unsettled(links: str, addrs: str):
                        for a in addrs.splitlines()):
                 return f"{name} has no link-local address yet"
         if ",UP" in flags or "<UP" in flags:
-            if "LOWER_UP" not in flags and "LOOPBACK" not in flags and name != "ve":
+            # ip shows NO-CARRIER beside LOWER_UP until the operational
+            # state follows the carrier.
+            carrier = "LOWER_UP" in flags and "NO-CARRIER" not in flags
+            if not carrier and "LOOPBACK" not in flags and name != "ve":
                 return f"{name} is up without carrier yet"
     if "tentative" in addrs:
         return "a tentative address"
