@@ -40,6 +40,8 @@
 #include <pfinet.h>
 #endif
 
+#include "bench_patterns.h"
+
 static double now_ns(void)
 {
     struct timespec t;
@@ -55,15 +57,7 @@ static size_t heap_bytes(void)
     return m.uordblks + m.hblkhd;
 }
 
-/* Pattern i, and an address inside it or (miss) outside every pattern. */
-static void pattern(char *buf, size_t len, int v6, long i)
-{
-    if (v6)
-	snprintf(buf, len, "[2001:db8:%lx:%lx::]/64", i >> 16, i & 0xffff);
-    else
-	snprintf(buf, len, "%ld.%ld.%ld.0/24", 10 + (i >> 16), (i >> 8) & 255, i & 255);
-}
-
+/* An address inside pattern i or (miss) outside every pattern. */
 static void address(char *buf, size_t len, int v6, long i, int hit)
 {
     unsigned char bytes[16];
@@ -81,26 +75,9 @@ static void address(char *buf, size_t len, int v6, long i, int hit)
 	inet_ntop(v6 ? AF_INET6 : AF_INET, bytes, buf, (socklen_t) len);
 }
 
-static unsigned long seed = 12345;
-
-static long pick(long n)
-{
-    seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-    return (long) ((seed >> 17) % (unsigned long) n);
-}
-
 enum {
     KIND_LIST, KIND_CIDR, KIND_NAMADR,
 };
-
-/* Namadr pattern i: a network (even i) or a host name (odd i). */
-static void namadr_pattern(char *buf, size_t len, int v6, long i)
-{
-    if (i % 2)
-	snprintf(buf, len, "h%lx.d%lx.example", i, i % 97);
-    else
-	pattern(buf, len, v6, i / 2);
-}
 
 /* A lookup's name and address: a hit of entry i, or a miss. */
 static void namadr_query(char *name, char *addr, size_t len, int v6, long i, int hit)

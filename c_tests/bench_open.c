@@ -38,6 +38,8 @@
 #include <addr_match_list.h>
 #include <namadr_list.h>
 
+#include "bench_patterns.h"
+
 static double now_us(void)
 {
     struct timespec t;
@@ -73,22 +75,6 @@ static void reset_peak(void)
     }
 }
 
-static void pattern(char *buf, size_t len, int v6, long i)
-{
-    if (v6)
-	snprintf(buf, len, "[2001:db8:%lx:%lx::]/64", i >> 16, i & 0xffff);
-    else
-	snprintf(buf, len, "%ld.%ld.%ld.0/24", 10 + (i >> 16), (i >> 8) & 255, i & 255);
-}
-
-static void namadr_pattern(char *buf, size_t len, int v6, long i)
-{
-    if (i % 2)
-	snprintf(buf, len, "h%lx.d%lx.example", i, i % 97);
-    else
-	pattern(buf, len, v6, i / 2);
-}
-
 /* An address inside pattern i, or outside every pattern. */
 static void address(char *buf, size_t len, int v6, long i, int hit)
 {
@@ -100,14 +86,6 @@ static void address(char *buf, size_t len, int v6, long i, int hit)
 	snprintf(buf, len, "%ld.%ld.%ld.%ld", 10 + (i >> 16), (i >> 8) & 255, i & 255, 1 + (i & 127));
     else
 	snprintf(buf, len, "192.0.%ld.%ld", (i >> 8) & 255, i & 255);
-}
-
-static unsigned long seed = 12345;
-
-static long pick(long n)
-{
-    seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-    return (long) ((seed >> 17) % (unsigned long) n);
 }
 
 int     main(int argc, char **argv)
