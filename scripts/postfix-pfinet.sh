@@ -162,19 +162,8 @@ getent passwd postfix >/dev/null ||
     useradd --system --user-group --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin postfix
 
-# The pristine source, fetched once.
-if [ ! -f "$work/src/.complete" ]; then
-    log "fetching postfix=$debver (apt-get source)"
-    rm -rf "$work/src" "$work/.fetch"
-    mkdir -p "$work/.fetch"
-    (cd "$work/.fetch" &&
-     apt-get source -qq -o APT::Sandbox::User=root --only-source "postfix=$debver") \
-        >"$logs/apt-source.log" 2>&1 || { tail -n 20 "$logs/apt-source.log" >&2; die "apt-get source postfix=$debver"; }
-    [ -f "$work/.fetch/postfix-$version/makedefs" ] || die "apt-get source gave no postfix-$version"
-    mv "$work/.fetch/postfix-$version" "$work/src"
-    rm -rf "$work/.fetch"
-    echo "postfix=$debver" >"$work/src/.complete"
-fi
+# The pristine source, fetched once (postfix-versions.sh).
+postfix_fetch_source "$version" "$work/src" || die "apt-get source postfix=$debver"
 
 # build_done <tree> <stamp text>: is <tree> built from these inputs?
 build_done() { [ -z "$rebuild" ] && [ -f "$1/.pfinet-stamp" ] && [ "$(cat "$1/.pfinet-stamp")" = "$2" ]; }
