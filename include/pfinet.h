@@ -180,11 +180,9 @@ typedef enum pfinet_status {
 } pfinet_status;
 
 /**
- * pfinet's addition, used by dict_cidr.c in a Postfix built with
- * pfinet (patches/): a cidr table's list compiled once, so a lookup
- * does not walk it (see [`crate::addr_index`]).
+ * A cidr table being loaded, then compiled.
  */
-typedef struct CIDR_MATCH_INDEX CIDR_MATCH_INDEX;
+typedef struct CIDR_TABLE CIDR_TABLE;
 
 /**
  * A parsed CIDR pattern (opaque).
@@ -651,33 +649,53 @@ void cidr_match_endif(struct CIDR_MATCH *ip);
 struct CIDR_MATCH *cidr_match_execute(struct CIDR_MATCH *list, const char *addr);
 
 /**
- * `CIDR_MATCH_INDEX *cidr_match_index_new(CIDR_MATCH *list)`: compile
- * a list as dict_cidr builds it (null: an empty list). Free with
- * cidr_match_index_free().
- *
- * # Safety
- * `list` is null or a well-formed list (as for cidr_match_execute())
- * that outlives the index.
+ * `CIDR_TABLE *cidr_table_create(void)`: an empty table to load.
  */
-struct CIDR_MATCH_INDEX *cidr_match_index_new(struct CIDR_MATCH *list);
+struct CIDR_TABLE *cidr_table_create(void);
 
 /**
- * `CIDR_MATCH *cidr_match_index_execute(CIDR_MATCH_INDEX *index, const
- * char *addr)`: the entry cidr_match_execute() would return.
+ * `void cidr_table_add(CIDR_TABLE *table, const CIDR_MATCH *info,
+ * const char *value, int lineno)`: the rule dict_cidr_parse_rule()
+ * parsed (the table copies what it keeps).
  *
  * # Safety
- * `index` came from cidr_match_index_new() and its list is still
- * live; `addr` is a C string.
+ * `table` came from cidr_table_create() and is still loading; `info`
+ * is a parsed CIDR_MATCH; `value` is a C string.
  */
-struct CIDR_MATCH *cidr_match_index_execute(struct CIDR_MATCH_INDEX *index, const char *addr);
+void cidr_table_add(struct CIDR_TABLE *table,
+                    const struct CIDR_MATCH *info,
+                    const char *value,
+                    int lineno);
 
 /**
- * `void cidr_match_index_free(CIDR_MATCH_INDEX *index)` (null is fine).
+ * `void cidr_table_finish(CIDR_TABLE *table, const char *mapname)`:
+ * the end of the table: `cidr map MAP, line N: IF has no matching
+ * ENDIF` for each `if` left open, innermost first; then the table
+ * answers lookups.
  *
  * # Safety
- * `index` came from cidr_match_index_new() and is not used afterwards.
+ * `table` came from cidr_table_create(); `mapname` is a C string.
  */
-void cidr_match_index_free(struct CIDR_MATCH_INDEX *index);
+void cidr_table_finish(struct CIDR_TABLE *table, const char *mapname);
+
+/**
+ * `const char *cidr_table_lookup(CIDR_TABLE *table, const char
+ * *key)`: the lookup result of the first rule that matches address
+ * text `key`, or null. The result lives as long as the table.
+ *
+ * # Safety
+ * `table` came from cidr_table_create() and was finished; `key` is a
+ * C string.
+ */
+const char *cidr_table_lookup(const struct CIDR_TABLE *table, const char *key);
+
+/**
+ * `void cidr_table_free(CIDR_TABLE *table)` (null is fine).
+ *
+ * # Safety
+ * `table` came from cidr_table_create() and is not used afterwards.
+ */
+void cidr_table_free(struct CIDR_TABLE *table);
 
 #if defined(PFINET_HOST_POSTFIX)
 /**

@@ -50,6 +50,9 @@
 #     ipv4 and mynetworks_style subnet, host, class: on this kernel, and on
 #     a simulated kernel without IPv6 (an LD_PRELOAD shim whose socket()
 #     fails for AF_INET6 with EAFNOSUPPORT): same output, same warnings.
+#  6. postmap -q - cidr:TABLE, stock vs patched, on 200 random tables
+#     (scripts/gen_cidr_tables.py: broken rules, '!', if/endif, comments,
+#     continuations): same answers, same warnings, same exit status.
 #
 # Needs root (apt, and runuser for the tests). The tests need the users
 # Postfix's defaults name: a "postfix" user and a "postdrop" group are
@@ -102,14 +105,14 @@ replaced_syms="inet_addr_list_init inet_addr_list_append inet_addr_list_uniq
  own_inet_mask_list proxy_inet_addr proxy_inet_addr_list mynetworks
  mynetworks_host"
 replaced_syms=$(echo $replaced_syms)
-added_sym="match_hostaddr_literal cidr_match_index_new cidr_match_index_execute
- cidr_match_index_free pfinet_match_list_new pfinet_match_list_lookup
+added_sym="match_hostaddr_literal cidr_table_create cidr_table_add
+ cidr_table_finish cidr_table_lookup cidr_table_free pfinet_match_list_new pfinet_match_list_lookup
  pfinet_match_list_free pfinet_namadr_list_new pfinet_namadr_list_lookup
  pfinet_namadr_list_free"
 added_sym=$(echo $added_sym)
 # The patched files that call pfinet's additions, and what each must call.
 calling_objs="util/match_ops.o:match_hostaddr_literal
- util/dict_cidr.o:cidr_match_index_new,cidr_match_index_execute,cidr_match_index_free
+ util/dict_cidr.o:cidr_table_create,cidr_table_add,cidr_table_finish,cidr_table_lookup,cidr_table_free
  util/match_list.o:pfinet_match_list_new,pfinet_match_list_lookup,pfinet_match_list_free,pfinet_namadr_list_new,pfinet_namadr_list_lookup,pfinet_namadr_list_free"
 # Objects built from the patched files, and the global symbols each may
 # still define (what stays in C).
@@ -636,13 +639,49 @@ echo "without IPv6 in the kernel both warn: $shim_seen"
 echo "postconf mynetworks: $n_pc combinations, $n_pc_same identical (stdout, stderr, exit status); files: $work/postconf/"
 
 # ---------------------------------------------------------------------------
+step "6. cidr: tables, stock vs patched postmap -q"
+# scripts/gen_cidr_tables.py: 200 random tables (valid and broken rules,
+# '!', if/endif, comments, continuation lines) with 60-80 keys each, looked
+# up with "postmap -q - cidr:TABLE" (argv[0] "postmap" on both sides):
+# stdout, stderr (the warnings of dict_cidr_open) and exit status must be
+# the same.
+ct=$work/cidr-tables
+rm -rf "$ct"; mkdir -p "$ct"
+python3 "$repo_root/scripts/gen_cidr_tables.py" --seed 1 --count 200 "$ct" ||
+    die "cannot generate cidr tables (scripts/gen_cidr_tables.py)"
+n_ct=0; n_ct_same=0; n_ct_found=0; n_ct_warn=0
+for table in "$ct"/t*.cidr; do
+    t=${table%.cidr}
+    for side in stock patched; do
+        tree=$stock; [ $side = patched ] && tree=$patched
+        rc=0
+        bash -c 'exec -a postmap "$0" -c "$1" -q - "cidr:$2" <"$3"' \
+            "$tree/src/postmap/postmap" "$conf" "$table" "$t.keys" >"$t.$side.out" 2>"$t.$side.err" || rc=$?
+        echo "$rc" >>"$t.$side.err"
+    done
+    n_ct=$((n_ct + 1))
+    if cmp -s "$t.stock.out" "$t.patched.out" && cmp -s "$t.stock.err" "$t.patched.err"; then
+        n_ct_same=$((n_ct_same + 1))
+    else
+        fail "postmap -q on $table differs: diff $t.stock.out $t.patched.out; diff $t.stock.err $t.patched.err"
+    fi
+    n_ct_found=$((n_ct_found + $(wc -l <"$t.stock.out")))
+    n_ct_warn=$((n_ct_warn + $(grep -c warning "$t.stock.err" || true)))
+done
+# The run must have exercised both answers and warnings.
+[ "$n_ct_found" -gt 1000 ] && [ "$n_ct_warn" -gt 500 ] ||
+    fail "cidr tables: too few answers ($n_ct_found) or warnings ($n_ct_warn) to compare"
+echo "cidr tables: $n_ct tables, $n_ct_same identical (answers: $n_ct_found, warnings: $n_ct_warn); files: $ct/"
+
+# ---------------------------------------------------------------------------
 echo
 step "summary (Postfix $version, $(elapsed))"
 if [ ${#failures[@]} -eq 0 ]; then
     echo "OK: patch applies; patched Postfix $version builds with libpfinet.a;" \
          "$n_both/$n_tests Postfix tests pass on both trees (the $n_stock_fail others fail on stock);" \
          "$n_drv_same driver runs identical, $n_drv_na only with pfinet; nm/ld: the replaced symbols come from libpfinet.a;" \
-         "postconf mynetworks identical in $n_pc_same/$n_pc combinations (with and without IPv6 in the kernel)"
+         "postconf mynetworks identical in $n_pc_same/$n_pc combinations (with and without IPv6 in the kernel);" \
+         "postmap -q identical on $n_ct_same/$n_ct random cidr tables"
     exit 0
 fi
 echo "${#failures[@]} failure(s):"

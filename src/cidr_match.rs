@@ -295,7 +295,7 @@ pub mod abi {
     /// Request negative match.
     pub const CIDR_MATCH_FALSE: c_int = 0;
 
-    const IPV6: bool = cfg!(feature = "has_ipv6");
+    pub(crate) const IPV6: bool = cfg!(feature = "has_ipv6");
 
     /// Postfix's CIDR_MATCH: one parsed pattern, member of a linked list.
     #[repr(C)]
@@ -488,16 +488,8 @@ pub mod abi {
         })
     }
 
-    /// pfinet's addition, used by dict_cidr.c in a Postfix built with
-    /// pfinet (patches/): a cidr table's list compiled once, so a lookup
-    /// does not walk it (see [`crate::addr_index`]).
-    pub struct CIDR_MATCH_INDEX {
-        table: crate::addr_index::CidrTable,
-        entries: Vec<*mut CIDR_MATCH>,
-    }
-
-    /// One list entry as the index takes it.
-    fn rule(e: &CIDR_MATCH) -> crate::addr_index::CidrRule {
+    /// A parsed entry as the compiled tables take it.
+    pub fn rule(e: &CIDR_MATCH) -> crate::addr_index::CidrRule {
         use crate::addr_index::CidrRule;
         let family = if i32::from(e.addr_family) == libc::AF_INET6 {
             Family::V6
@@ -519,69 +511,6 @@ pub mod abi {
             CIDR_MATCH_OP_ENDIF => CidrRule::Endif,
             _ => CidrRule::Match(p, e.r#match != 0),
         }
-    }
-
-    /// `CIDR_MATCH_INDEX *cidr_match_index_new(CIDR_MATCH *list)`: compile
-    /// a list as dict_cidr builds it (null: an empty list). Free with
-    /// cidr_match_index_free().
-    ///
-    /// # Safety
-    /// `list` is null or a well-formed list (as for cidr_match_execute())
-    /// that outlives the index.
-    #[unsafe(no_mangle)]
-    pub unsafe extern "C" fn cidr_match_index_new(list: *mut CIDR_MATCH) -> *mut CIDR_MATCH_INDEX {
-        ffi::postfix_boundary("cidr_match_index_new", || {
-            let (mut rules, mut entries) = (Vec::new(), Vec::new());
-            let mut entry = list;
-            while !entry.is_null() {
-                // SAFETY: entries of a well-formed list are live CIDR_MATCHes.
-                let e = unsafe { &*entry };
-                rules.push(rule(e));
-                entries.push(entry);
-                entry = e.next;
-            }
-            let table = crate::addr_index::CidrTable::new(&rules, IPV6)
-                .unwrap_or_else(|| host::panic(b"cidr_match_index_new: too many entries"));
-            Box::into_raw(Box::new(CIDR_MATCH_INDEX { table, entries }))
-        })
-    }
-
-    /// `CIDR_MATCH *cidr_match_index_execute(CIDR_MATCH_INDEX *index, const
-    /// char *addr)`: the entry cidr_match_execute() would return.
-    ///
-    /// # Safety
-    /// `index` came from cidr_match_index_new() and its list is still
-    /// live; `addr` is a C string.
-    #[unsafe(no_mangle)]
-    pub unsafe extern "C" fn cidr_match_index_execute(
-        index: *mut CIDR_MATCH_INDEX,
-        addr: *const c_char,
-    ) -> *mut CIDR_MATCH {
-        const F: &str = "cidr_match_index_execute";
-        ffi::postfix_boundary(F, || {
-            // SAFETY: the caller passes an index from cidr_match_index_new().
-            let index = unsafe { index.as_ref() }.unwrap_or_else(|| ffi::null_arg(F, "index"));
-            // SAFETY: the caller passes a C string.
-            let addr = unsafe { ffi::bytes(addr) }.unwrap_or_else(|| ffi::null_arg(F, "address"));
-            match index.table.lookup(addr) {
-                Some(i) => index.entries[i],
-                None => std::ptr::null_mut(),
-            }
-        })
-    }
-
-    /// `void cidr_match_index_free(CIDR_MATCH_INDEX *index)` (null is fine).
-    ///
-    /// # Safety
-    /// `index` came from cidr_match_index_new() and is not used afterwards.
-    #[unsafe(no_mangle)]
-    pub unsafe extern "C" fn cidr_match_index_free(index: *mut CIDR_MATCH_INDEX) {
-        ffi::postfix_boundary("cidr_match_index_free", || {
-            if !index.is_null() {
-                // SAFETY: it came from Box::into_raw in cidr_match_index_new().
-                drop(unsafe { Box::from_raw(index) });
-            }
-        })
     }
 }
 

@@ -13,14 +13,24 @@
 //! can say why an address got its result; rules that Postfix skips are not
 //! in the table.
 //!
+//! In a Postfix built with pfinet, dict_cidr_open() hands each rule it
+//! parsed to a [`Loader`] (C: cidr_table_create(), cidr_table_add(),
+//! cidr_table_finish()) instead of keeping its own list, and
+//! dict_cidr_lookup() asks the [`Compiled`] table (cidr_table_lookup()):
+//! one compact structure per table, each lookup result stored once.
+//!
 //! DIAGNOSTICS: as Postfix, per skipped rule `cidr map MAP, line N: WHY:
 //! skipping this rule` (WHY: `no address pattern`, `no lookup result`,
 //! `garbage after ENDIF`, `ENDIF without IF`, or cidr_match_parse()'s
 //! text), `cidr map MAP, line N: IF has no matching ENDIF` at the end,
 //! innermost first, and the warnings of readllines().
 
-use crate::addr_index::{CidrRule, CidrTable};
+use std::hash::BuildHasher;
+
+use crate::addr_index::{CidrBuilder, CidrRule, CidrTable, TooManyRules};
 use crate::cidr_match::parse_str;
+use crate::diag::Diag;
+use crate::fast_hash::FastHash;
 use crate::readlline::{is_space, logical_lines};
 
 /// One rule that Postfix keeps.
@@ -146,7 +156,7 @@ impl Table {
             }
         }
         for &i in open_ifs.iter().rev() {
-            warnings.push([head(rules[i].line), b"IF has no matching ENDIF".to_vec()].concat());
+            warnings.push(unmatched_if(mapname, rules[i].line));
         }
         let plain: Vec<CidrRule> = rules.iter().map(|r| r.rule).collect();
         let index = CidrTable::new(&plain, ipv6);
@@ -165,6 +175,299 @@ impl Table {
             Some(index) => Ok(index.lookup(addr)),
             None => Err(format!("cidr table too large: {} rules", self.rules.len()).into_bytes()),
         }
+    }
+}
+
+/// `cidr map MAP, line N: IF has no matching ENDIF`.
+fn unmatched_if(mapname: &[u8], line: usize) -> Vec<u8> {
+    [
+        b"cidr map ",
+        mapname,
+        format!(", line {line}: IF has no matching ENDIF").as_bytes(),
+    ]
+    .concat()
+}
+
+/// A table's lookup results, each followed by a NUL (so that C can take
+/// it as a string). A result that one of the last few distinct results
+/// had is kept once (tables repeat a few results, `REJECT`, `OK`, over
+/// and over); a table of distinct results costs no hash table.
+#[derive(Debug)]
+pub struct Values {
+    text: Vec<u8>,
+    starts: Vec<u32>,
+    /// While loading: a few recent results by hash (id + 1; 0 empty).
+    recent: Box<[u32; RECENT]>,
+}
+
+/// Slots of [`Values::recent`].
+const RECENT: usize = 64;
+
+impl Default for Values {
+    fn default() -> Values {
+        Values {
+            text: Vec::new(),
+            starts: Vec::new(),
+            recent: Box::new([0; RECENT]),
+        }
+    }
+}
+
+impl Values {
+    /// The number of `value`, stored if not recent; None past 4 GiB of
+    /// text.
+    pub fn intern(&mut self, value: &[u8]) -> Option<u32> {
+        let slot = FastHash::default().hash_one(value) as usize % RECENT;
+        if let Some(id) = self.recent[slot].checked_sub(1) {
+            if self.get(id) == value {
+                return Some(id);
+            }
+        }
+        let start = u32::try_from(self.text.len()).ok()?;
+        let id = u32::try_from(self.starts.len()).ok()?;
+        self.text.extend_from_slice(value);
+        self.text.push(0);
+        self.starts.push(start);
+        self.recent[slot] = id.checked_add(1)?;
+        Some(id)
+    }
+
+    /// Value `id`, without its NUL.
+    pub fn get(&self, id: u32) -> &[u8] {
+        self.get_with_nul(id).split_last().map_or(&[], |(_, v)| v)
+    }
+
+    /// Value `id` with the NUL that ends it.
+    pub fn get_with_nul(&self, id: u32) -> &[u8] {
+        let start = self.starts[id as usize] as usize;
+        let len = self.text[start..].iter().position(|&c| c == 0).unwrap_or(0);
+        &self.text[start..=start + len]
+    }
+
+    /// Loading is over: give back spare capacity.
+    fn seal(&mut self) {
+        self.text.shrink_to_fit();
+        self.starts.shrink_to_fit();
+    }
+
+    /// Bytes of memory held.
+    pub fn bytes(&self) -> usize {
+        self.text.capacity() + 4 * self.starts.capacity()
+    }
+}
+
+/// No lookup result: `if` and `endif` rules.
+const NO_VALUE: u32 = u32::MAX;
+
+/// dict_cidr_open()'s loop: the rules Postfix parsed, one at a time.
+#[derive(Default)]
+pub struct Loader {
+    rules: CidrBuilder,
+    rule_values: Vec<u32>,
+    values: Values,
+    /// The lines of the `if` rules not yet closed, innermost last.
+    open_ifs: Vec<usize>,
+}
+
+/// Why a rule could not be taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TooLarge {
+    /// More rules than a compiled table numbers.
+    Rules,
+    /// More than 4 GiB of lookup results.
+    Values,
+}
+
+impl From<TooManyRules> for TooLarge {
+    fn from(_: TooManyRules) -> TooLarge {
+        TooLarge::Rules
+    }
+}
+
+impl Loader {
+    /// Take the rule that starts on `line`, with its lookup result
+    /// (ignored for `if` and `endif`).
+    pub fn add(&mut self, rule: CidrRule, value: &[u8], line: usize) -> Result<(), TooLarge> {
+        self.rules.push(rule)?;
+        let id = match rule {
+            CidrRule::Match(..) => self.values.intern(value).ok_or(TooLarge::Values)?,
+            CidrRule::If(..) => {
+                self.open_ifs.push(line);
+                NO_VALUE
+            }
+            CidrRule::Endif => {
+                self.open_ifs.pop();
+                NO_VALUE
+            }
+        };
+        self.rule_values.push(id);
+        Ok(())
+    }
+
+    /// The end of the table `mapname`: Postfix's warning for each `if`
+    /// left open (innermost first), and the table compiled.
+    pub fn finish(mut self, mapname: &[u8], ipv6: bool, diag: &mut dyn Diag) -> Compiled {
+        for &line in self.open_ifs.iter().rev() {
+            diag.warn(&unmatched_if(mapname, line));
+        }
+        self.values.seal();
+        self.rule_values.shrink_to_fit();
+        Compiled {
+            table: self.rules.finish(ipv6),
+            rule_values: self.rule_values,
+            values: self.values,
+        }
+    }
+}
+
+/// A cidr table as a Postfix process keeps it: the compiled index, and
+/// each rule's lookup result.
+#[derive(Debug)]
+pub struct Compiled {
+    table: CidrTable,
+    rule_values: Vec<u32>,
+    values: Values,
+}
+
+impl Compiled {
+    /// dict_cidr_lookup(): the result for address text `addr`, with the
+    /// NUL that ends it, or None.
+    pub fn lookup(&self, addr: &[u8]) -> Option<&[u8]> {
+        let rule = self.table.lookup(addr)?;
+        Some(self.values.get_with_nul(self.rule_values[rule]))
+    }
+
+    /// Bytes of memory held.
+    pub fn bytes(&self) -> usize {
+        self.table.table_bytes() + 4 * self.rule_values.capacity() + self.values.bytes()
+    }
+}
+
+/// The C functions that patched dict_cidr.c calls (pfinet's additions,
+/// declared in the patched cidr_match.h).
+pub mod abi {
+    use super::*;
+    use crate::cidr_match::abi::{CIDR_MATCH, IPV6, rule};
+    use crate::diag::HostDiag;
+    use crate::{ffi, host};
+    use libc::{c_char, c_int};
+
+    /// A cidr table being loaded, then compiled.
+    pub enum CIDR_TABLE {
+        /// Between cidr_table_create() and cidr_table_finish().
+        Loading(Loader),
+        /// After cidr_table_finish().
+        Compiled(Compiled),
+    }
+
+    /// `CIDR_TABLE *cidr_table_create(void)`: an empty table to load.
+    #[unsafe(no_mangle)]
+    pub extern "C" fn cidr_table_create() -> *mut CIDR_TABLE {
+        ffi::postfix_boundary("cidr_table_create", || {
+            Box::into_raw(Box::new(CIDR_TABLE::Loading(Loader::default())))
+        })
+    }
+
+    /// `void cidr_table_add(CIDR_TABLE *table, const CIDR_MATCH *info,
+    /// const char *value, int lineno)`: the rule dict_cidr_parse_rule()
+    /// parsed (the table copies what it keeps).
+    ///
+    /// # Safety
+    /// `table` came from cidr_table_create() and is still loading; `info`
+    /// is a parsed CIDR_MATCH; `value` is a C string.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn cidr_table_add(
+        table: *mut CIDR_TABLE,
+        info: *const CIDR_MATCH,
+        value: *const c_char,
+        lineno: c_int,
+    ) {
+        const F: &str = "cidr_table_add";
+        ffi::postfix_boundary(F, || {
+            // SAFETY: the caller passes a live table from cidr_table_create().
+            let table = unsafe { table.as_mut() }.unwrap_or_else(|| ffi::null_arg(F, "table"));
+            let CIDR_TABLE::Loading(loader) = table else {
+                host::panic(b"cidr_table_add: table already finished")
+            };
+            // SAFETY: the caller passes a parsed CIDR_MATCH.
+            let info = unsafe { info.as_ref() }.unwrap_or_else(|| ffi::null_arg(F, "CIDR_MATCH"));
+            // SAFETY: the caller passes a C string.
+            let value = unsafe { ffi::bytes(value) }.unwrap_or_else(|| ffi::null_arg(F, "value"));
+            let line = usize::try_from(lineno).unwrap_or(0);
+            if let Err(why) = loader.add(rule(info), value, line) {
+                host::fatal(match why {
+                    TooLarge::Rules => b"cidr table: too many rules",
+                    TooLarge::Values => b"cidr table: too much result text",
+                });
+            }
+        })
+    }
+
+    /// `void cidr_table_finish(CIDR_TABLE *table, const char *mapname)`:
+    /// the end of the table: `cidr map MAP, line N: IF has no matching
+    /// ENDIF` for each `if` left open, innermost first; then the table
+    /// answers lookups.
+    ///
+    /// # Safety
+    /// `table` came from cidr_table_create(); `mapname` is a C string.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn cidr_table_finish(table: *mut CIDR_TABLE, mapname: *const c_char) {
+        const F: &str = "cidr_table_finish";
+        ffi::postfix_boundary(F, || {
+            // SAFETY: the caller passes a live table from cidr_table_create().
+            let table = unsafe { table.as_mut() }.unwrap_or_else(|| ffi::null_arg(F, "table"));
+            // SAFETY: the caller passes a C string.
+            let mapname =
+                unsafe { ffi::bytes(mapname) }.unwrap_or_else(|| ffi::null_arg(F, "map name"));
+            let CIDR_TABLE::Loading(loader) =
+                std::mem::replace(table, CIDR_TABLE::Loading(Loader::default()))
+            else {
+                host::panic(b"cidr_table_finish: table already finished");
+            };
+            *table = CIDR_TABLE::Compiled(loader.finish(mapname, IPV6, &mut HostDiag));
+        })
+    }
+
+    /// `const char *cidr_table_lookup(CIDR_TABLE *table, const char
+    /// *key)`: the lookup result of the first rule that matches address
+    /// text `key`, or null. The result lives as long as the table.
+    ///
+    /// # Safety
+    /// `table` came from cidr_table_create() and was finished; `key` is a
+    /// C string.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn cidr_table_lookup(
+        table: *const CIDR_TABLE,
+        key: *const c_char,
+    ) -> *const c_char {
+        const F: &str = "cidr_table_lookup";
+        ffi::postfix_boundary(F, || {
+            // SAFETY: the caller passes a finished table from cidr_table_create().
+            let table = unsafe { table.as_ref() }.unwrap_or_else(|| ffi::null_arg(F, "table"));
+            let CIDR_TABLE::Compiled(table) = table else {
+                host::panic(b"cidr_table_lookup: table not finished")
+            };
+            // SAFETY: the caller passes a C string.
+            let key = unsafe { ffi::bytes(key) }.unwrap_or_else(|| ffi::null_arg(F, "key"));
+            // The result ends with its NUL (Values), so it is a C string.
+            table
+                .lookup(key)
+                .map_or(std::ptr::null(), |v| v.as_ptr().cast())
+        })
+    }
+
+    /// `void cidr_table_free(CIDR_TABLE *table)` (null is fine).
+    ///
+    /// # Safety
+    /// `table` came from cidr_table_create() and is not used afterwards.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn cidr_table_free(table: *mut CIDR_TABLE) {
+        ffi::postfix_boundary("cidr_table_free", || {
+            if !table.is_null() {
+                // SAFETY: it came from Box::into_raw in cidr_table_create().
+                drop(unsafe { Box::from_raw(table) });
+            }
+        })
     }
 }
 
@@ -225,5 +528,74 @@ mod tests {
         );
         // An IF without ENDIF that does not match ends the lookup.
         assert_eq!(t.lookup(b"12.0.0.1").unwrap(), None);
+    }
+
+    #[test]
+    fn values_are_kept_once_while_recent() {
+        let mut v = Values::default();
+        let ids: Vec<u32> = ["REJECT", "OK", "REJECT", "", "OK", "REJECT x"]
+            .iter()
+            .map(|t| v.intern(t.as_bytes()).unwrap())
+            .collect();
+        assert_eq!(ids[0], ids[2]);
+        assert_eq!(ids[1], ids[4]);
+        assert_eq!(v.get(ids[3]), b"");
+        assert_eq!(v.get(ids[5]), b"REJECT x");
+        assert_eq!(v.get_with_nul(ids[1]), b"OK\0");
+        // Four distinct texts, each with its NUL.
+        assert_eq!(v.text.len(), "REJECT OK  REJECT x ".len());
+        // Many distinct texts: each is still answered exactly.
+        let many: Vec<String> = (0..5000).map(|i| format!("REJECT listed as {i}")).collect();
+        let ids: Vec<u32> = many
+            .iter()
+            .map(|t| v.intern(t.as_bytes()).unwrap())
+            .collect();
+        for (id, t) in ids.iter().zip(&many) {
+            assert_eq!(v.get(*id), t.as_bytes());
+        }
+    }
+
+    /// The rules of `text` as Postfix parses them, through a [`Loader`].
+    fn compiled(text: &str) -> (Compiled, Vec<String>) {
+        let t = table(text);
+        let mut loader = Loader::default();
+        for r in &t.rules {
+            loader.add(r.rule, &r.value, r.line).unwrap();
+        }
+        let mut diag = crate::diag::Collect::default();
+        let c = loader.finish(b"/m", true, &mut diag);
+        let w = diag
+            .messages
+            .iter()
+            .map(|(_, t)| String::from_utf8_lossy(t).into_owned());
+        (c, w.collect())
+    }
+
+    #[test]
+    fn compiled_tables_answer_with_the_first_matching_rule() {
+        let (c, w) = compiled(
+            "10.0.0.0/8 A\n10.1.0.0/16 B\n!11.0.0.0/8 C\nif 12.0.0.0/8\n12.1.0.0/16 D\nendif\n\
+             12.0.0.0/8 E\n[2001:db8::]/32 A\nif 13.0.0.0/8\n",
+        );
+        let at = |a: &str| {
+            c.lookup(a.as_bytes())
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+        };
+        assert_eq!(at("10.1.2.3").as_deref(), Some("A\0")); // first match, not the closer B
+        assert_eq!(at("11.1.1.1"), None); // inside 11/8: the ! rule does not match
+        assert_eq!(at("12.1.1.1").as_deref(), Some("C\0")); // outside 11/8
+        assert_eq!(at("2001:db8::1").as_deref(), Some("A\0"));
+        assert_eq!(at("2001:db9::1"), None);
+        assert_eq!(at("junk"), None);
+        assert_eq!(w, ["cidr map /m, line 9: IF has no matching ENDIF"]);
+        // Plain rules only (the sweep): nested networks, first match wins.
+        let (c, _) = compiled("10.1.0.0/16 inner\n10.0.0.0/8 outer\n10.1.2.0/24 never\n");
+        let at = |a: &str| {
+            c.lookup(a.as_bytes())
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+        };
+        assert_eq!(at("10.1.2.3").as_deref(), Some("inner\0"));
+        assert_eq!(at("10.2.0.1").as_deref(), Some("outer\0"));
+        assert_eq!(at("11.0.0.1"), None);
     }
 }
