@@ -68,7 +68,13 @@ static int call_postfix_name(const char *name)
     else if (strcmp(name, "cidr_match_execute") == 0)
 	RETURNED("%d", (cidr_match_parse(&m, pattern, CIDR_MATCH_TRUE, 0),
 			cidr_match_execute(&m, "192.0.2.7") == &m));
-    else if (strncmp(name, "cidr_table_", 11) == 0) {
+    else if (strcmp(name, "cidr_table_open_compiled") == 0) {
+	struct stat st;
+
+	/* A table without a compiled file: none. */
+	RETURNED("%d", stat("/", &st) == 0
+		 && cidr_table_open_compiled("/", &st) == 0);
+    } else if (strncmp(name, "cidr_table_", 11) == 0) {
 	CIDR_TABLE *table = cidr_table_create();
 	const char *value;
 

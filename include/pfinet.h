@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <pfinet_config.h>
 
@@ -42,6 +43,11 @@ typedef struct VSTRING VSTRING;
 
 
 /**
+ * A hit code's entry number, without the flags.
+ */
+#define ENTRY_MASK (NEGATED_BIT - 1)
+
+/**
  * IPv4 bit of pfinet_inet_protocols()'s mask.
  */
 #define PFINET_PROTO_IPV4 1
@@ -62,6 +68,16 @@ typedef struct VSTRING VSTRING;
  * says how Postfix reports errors; pfinet returns them).
  */
 #define PFINET_MATCH_FLAG_RETURN 2
+
+/**
+ * The format version; a file of another version is refused.
+ */
+#define VERSION 1
+
+/**
+ * Header bytes.
+ */
+#define HEADER 320
 
 #if defined(HAS_IPV6)
 /**
@@ -101,6 +117,11 @@ typedef struct VSTRING VSTRING;
  * Request negative match.
  */
 #define CIDR_MATCH_FALSE 0
+
+/**
+ * No lookup result: `if` and `endif` rules.
+ */
+#define NO_VALUE UINT32_MAX
 
 
 
@@ -180,7 +201,7 @@ typedef enum pfinet_status {
 } pfinet_status;
 
 /**
- * A cidr table being loaded, then compiled.
+ * A cidr table being loaded, then compiled; or a compiled file.
  */
 typedef struct CIDR_TABLE CIDR_TABLE;
 
@@ -647,6 +668,20 @@ void cidr_match_endif(struct CIDR_MATCH *ip);
  * C string.
  */
 struct CIDR_MATCH *cidr_match_execute(struct CIDR_MATCH *list, const char *addr);
+
+/**
+ * `CIDR_TABLE *cidr_table_open_compiled(const char *mapname, const
+ * struct stat *st)`: the compiled file of table `mapname`
+ * (`mapname.pfinet`, see [`crate::cidr_file`]), whose `stat()` is
+ * `st`, when it exists and matches; its warnings are logged as the
+ * parse would log them, and the table is finished. Null: parse the
+ * table (after one warning, when a compiled file exists but is not
+ * used; inline `{...}` tables have none).
+ *
+ * # Safety
+ * `mapname` is a C string; `st` points to a `struct stat`.
+ */
+struct CIDR_TABLE *cidr_table_open_compiled(const char *mapname, const struct stat *st);
 
 /**
  * `CIDR_TABLE *cidr_table_create(void)`: an empty table to load.

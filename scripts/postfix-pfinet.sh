@@ -106,13 +106,14 @@ replaced_syms="inet_addr_list_init inet_addr_list_append inet_addr_list_uniq
  mynetworks_host"
 replaced_syms=$(echo $replaced_syms)
 added_sym="match_hostaddr_literal cidr_table_create cidr_table_add
- cidr_table_finish cidr_table_lookup cidr_table_free pfinet_match_list_new pfinet_match_list_lookup
+ cidr_table_finish cidr_table_lookup cidr_table_free cidr_table_open_compiled
+ pfinet_match_list_new pfinet_match_list_lookup
  pfinet_match_list_free pfinet_namadr_list_new pfinet_namadr_list_lookup
  pfinet_namadr_list_free"
 added_sym=$(echo $added_sym)
 # The patched files that call pfinet's additions, and what each must call.
 calling_objs="util/match_ops.o:match_hostaddr_literal
- util/dict_cidr.o:cidr_table_create,cidr_table_add,cidr_table_finish,cidr_table_lookup,cidr_table_free
+ util/dict_cidr.o:cidr_table_create,cidr_table_add,cidr_table_finish,cidr_table_lookup,cidr_table_free,cidr_table_open_compiled
  util/match_list.o:pfinet_match_list_new,pfinet_match_list_lookup,pfinet_match_list_free,pfinet_namadr_list_new,pfinet_namadr_list_lookup,pfinet_namadr_list_free"
 # Objects built from the patched files, and the global symbols each may
 # still define (what stays in C).
@@ -644,19 +645,31 @@ step "6. cidr: tables, stock vs patched postmap -q"
 # '!', if/endif, comments, continuation lines) with 60-80 keys each, looked
 # up with "postmap -q - cidr:TABLE" (argv[0] "postmap" on both sides):
 # stdout, stderr (the warnings of dict_cidr_open) and exit status must be
-# the same.
+# the same. Then each table is compiled ("pfinet compile", which refuses
+# tables with a NUL byte) and the patched postmap, now mapping TABLE.pfinet
+# and replaying its warnings, must give stock's output again; and once more
+# after the table is touched (a stale compiled file: one warning more, the
+# table parsed, the same answers).
+CARGO_TARGET_DIR=$repo_root/target cargo build --release --quiet --bin pfinet --manifest-path "$repo_root/Cargo.toml" ||
+    die "cannot build the pfinet command"
+pfinet_cmd=$repo_root/target/release/pfinet
+# Keys are bytes, not all UTF-8: without SMTPUTF8 postmap takes them all.
+ctconf=$work/cidr-conf
+mkdir -p "$ctconf"
+printf 'compatibility_level = 3.6\nsmtputf8_enable = no\n' >"$ctconf/main.cf"
+touch -d '1 hour ago' "$ctconf/main.cf"
 ct=$work/cidr-tables
 rm -rf "$ct"; mkdir -p "$ct"
 python3 "$repo_root/scripts/gen_cidr_tables.py" --seed 1 --count 200 "$ct" ||
     die "cannot generate cidr tables (scripts/gen_cidr_tables.py)"
-n_ct=0; n_ct_same=0; n_ct_found=0; n_ct_warn=0
+n_ct=0; n_ct_same=0; n_ct_found=0; n_ct_warn=0; n_cf=0; n_cf_same=0; n_cf_stale=0
 for table in "$ct"/t*.cidr; do
     t=${table%.cidr}
     for side in stock patched; do
         tree=$stock; [ $side = patched ] && tree=$patched
         rc=0
         bash -c 'exec -a postmap "$0" -c "$1" -q - "cidr:$2" <"$3"' \
-            "$tree/src/postmap/postmap" "$conf" "$table" "$t.keys" >"$t.$side.out" 2>"$t.$side.err" || rc=$?
+            "$tree/src/postmap/postmap" "$ctconf" "$table" "$t.keys" >"$t.$side.out" 2>"$t.$side.err" || rc=$?
         echo "$rc" >>"$t.$side.err"
     done
     n_ct=$((n_ct + 1))
@@ -665,13 +678,38 @@ for table in "$ct"/t*.cidr; do
     else
         fail "postmap -q on $table differs: diff $t.stock.out $t.patched.out; diff $t.stock.err $t.patched.err"
     fi
+    # The compiled file: same output; when stale, one warning more.
+    "$pfinet_cmd" compile "$table" 2>"$t.compile.err" || fail "pfinet compile $table: $(cat "$t.compile.err")"
+    [ -f "$table.pfinet" ] || continue
+    n_cf=$((n_cf + 1))
+    for state in fresh stale; do
+        [ $state = stale ] && touch -d '1 minute ago' "$table"
+        rc=0
+        bash -c 'exec -a postmap "$0" -c "$1" -q - "cidr:$2" <"$3"' \
+            "$patched/src/postmap/postmap" "$ctconf" "$table" "$t.keys" >"$t.$state.out" 2>"$t.$state.err" || rc=$?
+        echo "$rc" >>"$t.$state.err"
+        want=$t.stock.err
+        if [ $state = stale ]; then
+            want=$t.stale.want
+            { echo "postmap: warning: cidr map $table: not using $table.pfinet: does not match the table (changed since it was compiled?)"
+              cat "$t.stock.err"; } >"$want"
+        fi
+        if cmp -s "$t.stock.out" "$t.$state.out" && cmp -s "$want" "$t.$state.err"; then
+            [ $state = fresh ] && n_cf_same=$((n_cf_same + 1))
+            [ $state = stale ] && n_cf_stale=$((n_cf_stale + 1))
+        else
+            fail "postmap -q with $state $table.pfinet differs from stock: diff $t.stock.out $t.$state.out; diff $want $t.$state.err"
+        fi
+    done
     n_ct_found=$((n_ct_found + $(wc -l <"$t.stock.out")))
     n_ct_warn=$((n_ct_warn + $(grep -c warning "$t.stock.err" || true)))
 done
 # The run must have exercised both answers and warnings.
 [ "$n_ct_found" -gt 1000 ] && [ "$n_ct_warn" -gt 500 ] ||
     fail "cidr tables: too few answers ($n_ct_found) or warnings ($n_ct_warn) to compare"
-echo "cidr tables: $n_ct tables, $n_ct_same identical (answers: $n_ct_found, warnings: $n_ct_warn); files: $ct/"
+[ "$n_cf" -gt 150 ] || fail "cidr tables: only $n_cf of $n_ct compiled"
+echo "cidr tables: $n_ct tables, $n_ct_same identical (answers: $n_ct_found, warnings: $n_ct_warn);" \
+     "compiled: $n_cf, identical mapped: $n_cf_same, stale refused with one warning: $n_cf_stale; files: $ct/"
 
 # ---------------------------------------------------------------------------
 echo
@@ -681,7 +719,7 @@ if [ ${#failures[@]} -eq 0 ]; then
          "$n_both/$n_tests Postfix tests pass on both trees (the $n_stock_fail others fail on stock);" \
          "$n_drv_same driver runs identical, $n_drv_na only with pfinet; nm/ld: the replaced symbols come from libpfinet.a;" \
          "postconf mynetworks identical in $n_pc_same/$n_pc combinations (with and without IPv6 in the kernel);" \
-         "postmap -q identical on $n_ct_same/$n_ct random cidr tables"
+         "postmap -q identical on $n_ct_same/$n_ct random cidr tables ($n_cf_same/$n_cf compiled ones mapped)"
     exit 0
 fi
 echo "${#failures[@]} failure(s):"

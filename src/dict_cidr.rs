@@ -27,11 +27,11 @@
 
 use std::hash::BuildHasher;
 
-use crate::addr_index::{CidrBuilder, CidrRule, CidrTable, TooManyRules};
+use crate::addr_index::{CidrBuilder, CidrRule, CidrTable, CidrView, TooManyRules};
 use crate::cidr_match::parse_str;
 use crate::diag::Diag;
 use crate::fast_hash::FastHash;
-use crate::readlline::{is_space, logical_lines};
+use crate::readlline::{is_space, logical_lines_placed};
 
 /// One rule that Postfix keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,12 +122,18 @@ pub fn parse_rule(p: &[u8], nesting: usize, ipv6: bool) -> Result<(CidrRule, &[u
 impl Table {
     /// dict_cidr_open() on the text of the map file `mapname`.
     pub fn parse(mapname: &[u8], data: &[u8], ipv6: bool) -> Table {
-        let (lines, mut warnings) = logical_lines(data, mapname);
+        let (lines, placed) = logical_lines_placed(data, mapname);
+        let mut placed = placed.into_iter().peekable();
+        let mut warnings = Vec::new();
         let mut rules: Vec<Rule> = Vec::with_capacity(lines.len());
         let mut open_ifs: Vec<usize> = Vec::new();
         let head =
             |line: usize| [b"cidr map ", mapname, format!(", line {line}: ").as_bytes()].concat();
-        for l in lines {
+        for (i, l) in lines.into_iter().enumerate() {
+            // readllines() warns while reading the line it then returns.
+            while let Some((_, w)) = placed.next_if(|(at, _)| *at <= i) {
+                warnings.push(w);
+            }
             // Postfix parses the C string: text after a NUL is not seen.
             let text = &l.text[..l.text.iter().position(|&c| c == 0).unwrap_or(l.text.len())];
             let parsed =
@@ -155,6 +161,7 @@ impl Table {
                 }
             }
         }
+        warnings.extend(placed.map(|(_, w)| w));
         for &i in open_ifs.iter().rev() {
             warnings.push(unmatched_if(mapname, rules[i].line));
         }
@@ -257,7 +264,7 @@ impl Values {
 }
 
 /// No lookup result: `if` and `endif` rules.
-const NO_VALUE: u32 = u32::MAX;
+pub const NO_VALUE: u32 = u32::MAX;
 
 /// dict_cidr_open()'s loop: the rules Postfix parsed, one at a time.
 #[derive(Default)]
@@ -333,13 +340,78 @@ impl Compiled {
     /// dict_cidr_lookup(): the result for address text `addr`, with the
     /// NUL that ends it, or None.
     pub fn lookup(&self, addr: &[u8]) -> Option<&[u8]> {
-        let rule = self.table.lookup(addr)?;
-        Some(self.values.get_with_nul(self.rule_values[rule]))
+        self.view().lookup(addr)
+    }
+
+    /// The table's arrays, borrowed.
+    pub fn view(&self) -> View<'_> {
+        View {
+            table: self.table.view(),
+            rule_values: &self.rule_values,
+            value_starts: &self.values.starts,
+            value_text: &self.values.text,
+        }
     }
 
     /// Bytes of memory held.
     pub fn bytes(&self) -> usize {
         self.table.table_bytes() + 4 * self.rule_values.capacity() + self.values.bytes()
+    }
+}
+
+/// A compiled table's arrays, borrowed: from a [`Compiled`], or from a
+/// mapped compiled file once [`View::check`] accepted it
+/// ([`crate::cidr_file`]).
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    /// The partitions.
+    pub table: CidrView<'a>,
+    /// Each rule's result number ([`NO_VALUE`] for `if` and `endif`).
+    pub rule_values: &'a [u32],
+    /// Where each result starts in `value_text`.
+    pub value_starts: &'a [u32],
+    /// The results, each followed by a NUL.
+    pub value_text: &'a [u8],
+}
+
+impl<'a> View<'a> {
+    /// dict_cidr_lookup(): the result for address text `addr`, with the
+    /// NUL that ends it, or None.
+    pub fn lookup(&self, addr: &[u8]) -> Option<&'a [u8]> {
+        let rule = self.table.lookup(addr)?;
+        let start = self.value_starts[self.rule_values[rule] as usize] as usize;
+        let len = self.value_text[start..].iter().position(|&c| c == 0)?;
+        Some(&self.value_text[start..=start + len])
+    }
+
+    /// Whether the arrays are consistent: every range decided by a rule
+    /// that has a result, every result inside the text and ended by a
+    /// NUL, so that no lookup can go out of bounds.
+    pub fn check(&self) -> bool {
+        let Ok(rules) = u32::try_from(self.rule_values.len()) else {
+            return false;
+        };
+        let n_values = self.value_starts.len();
+        let value_ok = |&v: &u32| v == NO_VALUE || (v as usize) < n_values;
+        let start_ok = |&s: &u32| {
+            let s = s as usize;
+            s < self.value_text.len() && (s == 0 || self.value_text[s - 1] == 0)
+        };
+        self.table.check(rules)
+            && self.rule_values.iter().all(value_ok)
+            && self.value_starts.iter().all(start_ok)
+            && self.value_text.last().is_none_or(|&c| c == 0)
+            && self.decided_rules_have_values()
+    }
+
+    /// Every rule that decides a range has a result (not `if`/`endif`).
+    fn decided_rules_have_values(&self) -> bool {
+        let has_value = |code: u32| {
+            code == u32::MAX
+                || self.rule_values[(code & crate::addr_index::ENTRY_MASK) as usize] != NO_VALUE
+        };
+        self.table.v4.hits.iter().all(|&c| has_value(c))
+            && self.table.v6.hits.iter().all(|&c| has_value(c))
     }
 }
 
@@ -352,12 +424,65 @@ pub mod abi {
     use crate::{ffi, host};
     use libc::{c_char, c_int};
 
-    /// A cidr table being loaded, then compiled.
+    /// A cidr table being loaded, then compiled; or a compiled file.
     pub enum CIDR_TABLE {
         /// Between cidr_table_create() and cidr_table_finish().
         Loading(Loader),
         /// After cidr_table_finish().
         Compiled(Compiled),
+        /// From cidr_table_open_compiled().
+        Mapped(crate::cidr_file::MappedTable),
+    }
+
+    /// `CIDR_TABLE *cidr_table_open_compiled(const char *mapname, const
+    /// struct stat *st)`: the compiled file of table `mapname`
+    /// (`mapname.pfinet`, see [`crate::cidr_file`]), whose `stat()` is
+    /// `st`, when it exists and matches; its warnings are logged as the
+    /// parse would log them, and the table is finished. Null: parse the
+    /// table (after one warning, when a compiled file exists but is not
+    /// used; inline `{...}` tables have none).
+    ///
+    /// # Safety
+    /// `mapname` is a C string; `st` points to a `struct stat`.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn cidr_table_open_compiled(
+        mapname: *const c_char,
+        st: *const libc::stat,
+    ) -> *mut CIDR_TABLE {
+        const F: &str = "cidr_table_open_compiled";
+        ffi::postfix_boundary(F, || {
+            // SAFETY: the caller passes a C string.
+            let mapname =
+                unsafe { ffi::bytes(mapname) }.unwrap_or_else(|| ffi::null_arg(F, "map name"));
+            // SAFETY: the caller passes a struct stat.
+            let st = unsafe { st.as_ref() }.unwrap_or_else(|| ffi::null_arg(F, "stat"));
+            if mapname.first() == Some(&b'{') {
+                return std::ptr::null_mut();
+            }
+            // struct stat's field types differ between platforms.
+            #[allow(clippy::unnecessary_cast)]
+            let source = crate::cidr_file::Source {
+                dev: st.st_dev as u64,
+                ino: st.st_ino as u64,
+                size: st.st_size as u64,
+                mtime: st.st_mtime as i64,
+                mtime_nsec: st.st_mtime_nsec as i64,
+                uid: st.st_uid,
+            };
+            match crate::cidr_file::open(mapname, &source, IPV6) {
+                Ok(Some((table, warnings))) => {
+                    for w in warnings {
+                        host::warn(&w);
+                    }
+                    Box::into_raw(Box::new(CIDR_TABLE::Mapped(table)))
+                }
+                Ok(None) => std::ptr::null_mut(),
+                Err(not_used) => {
+                    host::warn(&not_used.warning(mapname));
+                    std::ptr::null_mut()
+                }
+            }
+        })
     }
 
     /// `CIDR_TABLE *cidr_table_create(void)`: an empty table to load.
@@ -419,12 +544,16 @@ pub mod abi {
             // SAFETY: the caller passes a C string.
             let mapname =
                 unsafe { ffi::bytes(mapname) }.unwrap_or_else(|| ffi::null_arg(F, "map name"));
-            let CIDR_TABLE::Loading(loader) =
-                std::mem::replace(table, CIDR_TABLE::Loading(Loader::default()))
-            else {
-                host::panic(b"cidr_table_finish: table already finished");
-            };
-            *table = CIDR_TABLE::Compiled(loader.finish(mapname, IPV6, &mut HostDiag));
+            match std::mem::replace(table, CIDR_TABLE::Loading(Loader::default())) {
+                CIDR_TABLE::Loading(loader) => {
+                    *table = CIDR_TABLE::Compiled(loader.finish(mapname, IPV6, &mut HostDiag))
+                }
+                // A compiled file is finished as it is.
+                CIDR_TABLE::Mapped(mapped) => *table = CIDR_TABLE::Mapped(mapped),
+                CIDR_TABLE::Compiled(_) => {
+                    host::panic(b"cidr_table_finish: table already finished")
+                }
+            }
         })
     }
 
@@ -444,14 +573,15 @@ pub mod abi {
         ffi::postfix_boundary(F, || {
             // SAFETY: the caller passes a finished table from cidr_table_create().
             let table = unsafe { table.as_ref() }.unwrap_or_else(|| ffi::null_arg(F, "table"));
-            let CIDR_TABLE::Compiled(table) = table else {
-                host::panic(b"cidr_table_lookup: table not finished")
+            let view = match table {
+                CIDR_TABLE::Compiled(t) => t.view(),
+                CIDR_TABLE::Mapped(t) => t.view(),
+                CIDR_TABLE::Loading(_) => host::panic(b"cidr_table_lookup: table not finished"),
             };
             // SAFETY: the caller passes a C string.
             let key = unsafe { ffi::bytes(key) }.unwrap_or_else(|| ffi::null_arg(F, "key"));
-            // The result ends with its NUL (Values), so it is a C string.
-            table
-                .lookup(key)
+            // The result ends with its NUL (View::lookup), so it is a C string.
+            view.lookup(key)
                 .map_or(std::ptr::null(), |v| v.as_ptr().cast())
         })
     }

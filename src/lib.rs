@@ -20,6 +20,7 @@
 pub mod addr_index;
 pub mod api;
 pub mod api_index;
+pub mod cidr_file;
 pub mod cidr_match;
 pub mod diag;
 pub mod dict_cidr;

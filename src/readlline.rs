@@ -28,6 +28,13 @@ pub fn is_space(c: u8) -> bool {
 /// The logical lines of `data`, read from `path` (for the warning texts),
 /// and the warnings Postfix would log while reading them.
 pub fn logical_lines(data: &[u8], path: &[u8]) -> (Vec<LogicalLine>, Vec<Vec<u8>>) {
+    let (lines, warnings) = logical_lines_placed(data, path);
+    (lines, warnings.into_iter().map(|(_, w)| w).collect())
+}
+
+/// The same, each warning with the number of logical lines read before
+/// it: Postfix logs it while reading the line with that index.
+pub fn logical_lines_placed(data: &[u8], path: &[u8]) -> (Vec<LogicalLine>, Vec<(usize, Vec<u8>)>) {
     let (mut lines, mut warnings) = (Vec::new(), Vec::new());
     let (mut pos, mut lineno) = (0, 0);
     loop {
@@ -59,7 +66,8 @@ pub fn logical_lines(data: &[u8], path: &[u8]) -> (Vec<LogicalLine>, Vec<Vec<u8>
         if buf.first().is_some_and(|&c| is_space(c)) {
             let shown = &buf[..buf.iter().position(|&c| c == 0).unwrap_or(buf.len())];
             let more: &[u8] = if buf.len() > 30 { b"..." } else { b"" };
-            warnings.push(
+            warnings.push((
+                lines.len(),
                 [
                     path,
                     b": logical line must not start with whitespace: \"",
@@ -68,7 +76,7 @@ pub fn logical_lines(data: &[u8], path: &[u8]) -> (Vec<LogicalLine>, Vec<Vec<u8>
                     b"\"",
                 ]
                 .concat(),
-            );
+            ));
             continue;
         }
         if buf.is_empty() {

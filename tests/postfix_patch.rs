@@ -35,7 +35,6 @@ const MATCH_OPS: &str = "src/util/match_ops.c";
 /// Files the patch extends, inside `#ifdef USE_PFINET`, so that cidr tables
 /// and address match lists use pfinet's compiled lists.
 const COMPILED: &[&str] = &[
-    "src/util/cidr_match.h",
     "src/util/dict_cidr.c",
     "src/util/match_list.c",
     "src/util/match_list.h",

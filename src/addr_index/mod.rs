@@ -40,7 +40,7 @@ mod painter;
 mod table;
 
 use painter::Painter;
-pub use table::IndexKey;
+pub use table::{IndexKey, Parts};
 use table::{Table, sweep};
 
 use crate::cidr_match::{CidrPattern, Family, parse_str};
@@ -70,7 +70,7 @@ const NEGATED_BIT: u32 = 1 << 30;
 /// Entries are numbered below this (the flags take the top two bits).
 pub const MAX_ENTRIES: usize = (NEGATED_BIT - 1) as usize;
 /// A hit code's entry number, without the flags.
-const ENTRY_MASK: u32 = NEGATED_BIT - 1;
+pub const ENTRY_MASK: u32 = NEGATED_BIT - 1;
 
 fn encode(hit: Hit) -> u32 {
     match hit {
@@ -535,7 +535,49 @@ pub struct CidrTable {
     ipv6: bool,
 }
 
+/// A cidr table's partitions, borrowed: from a [`CidrTable`], or from a
+/// mapped compiled file once [`CidrView::check`] accepted it.
+#[derive(Debug, Clone, Copy)]
+pub struct CidrView<'a> {
+    /// The IPv4 partition.
+    pub v4: Parts<'a, u32>,
+    /// The IPv6 partition.
+    pub v6: Parts<'a, u128>,
+    /// The build's HAS_IPV6.
+    pub ipv6: bool,
+}
+
+impl CidrView<'_> {
+    /// The entry cidr_match_execute() returns for address text `addr`.
+    pub fn lookup(&self, addr: &[u8]) -> Option<usize> {
+        let (family, bytes) = Family::parse(addr, self.ipv6)?;
+        let k = key(family, &bytes);
+        let code = match family {
+            Family::V4 => self.v4.lookup_code(u32::from_key(k)),
+            Family::V6 => self.v6.lookup_code(k),
+        };
+        match decode(code)? {
+            Hit::Match(i) | Hit::Negated(i) | Hit::Error(i) => Some(i as usize),
+        }
+    }
+
+    /// Whether both partitions are well formed, with entries below
+    /// `entries` (see [`Parts::check`]).
+    pub fn check(&self, entries: u32) -> bool {
+        self.v4.check(entries) && self.v6.check(entries)
+    }
+}
+
 impl CidrTable {
+    /// The table's partitions, borrowed.
+    pub fn view(&self) -> CidrView<'_> {
+        CidrView {
+            v4: self.tables.v4.parts(),
+            v6: self.tables.v6.parts(),
+            ipv6: self.ipv6,
+        }
+    }
+
     /// Compile `rules` in order; `ipv6` is the build's HAS_IPV6. An
     /// `endif` without an open `if` is ignored (dict_cidr rejects it);
     /// an `if` left open runs to the end. Tables longer than
@@ -550,8 +592,7 @@ impl CidrTable {
 
     /// The entry cidr_match_execute() returns for address text `addr`.
     pub fn lookup(&self, addr: &[u8]) -> Option<usize> {
-        let (family, bytes) = Family::parse(addr, self.ipv6)?;
-        self.lookup_bytes(family, &bytes)
+        self.view().lookup(addr)
     }
 
     /// The same for an address in binary form (the first 4 bytes for IPv4).

@@ -72,20 +72,12 @@ impl<K: IndexKey> Table<K> {
             buckets: Vec::new(),
         };
         if t.starts.len() > SHORT {
-            let last: Key = t.starts[t.starts.len() - 1].into();
-            let span = last - t.base;
-            let want = (t.starts.len() / PER_BUCKET)
-                .next_power_of_two()
-                .min(1 << 22) as u32;
-            t.shift = (Key::BITS - span.leading_zeros()).saturating_sub(want.trailing_zeros());
-            let count = (span >> t.shift) as usize + 2;
+            let (base, shift, count) = bucketing(&t.starts);
+            (t.base, t.shift) = (base, shift);
             let mut buckets = Vec::with_capacity(count);
             let mut i = 0;
             for b in 0..count {
-                let first = (b as Key)
-                    .checked_mul(1 << t.shift)
-                    .and_then(|off| t.base.checked_add(off))
-                    .unwrap_or(Key::MAX);
+                let first = bucket_first(base, shift, b);
                 while i + 1 < t.starts.len() && t.starts[i + 1].into() <= first {
                     i += 1;
                 }
@@ -96,6 +88,53 @@ impl<K: IndexKey> Table<K> {
         t
     }
 
+    /// The hit code that decides for `k` (NO_HIT: none).
+    pub fn lookup_code(&self, k: K) -> u32 {
+        self.parts().lookup_code(k)
+    }
+
+    /// The table's arrays, borrowed.
+    pub fn parts(&self) -> Parts<'_, K> {
+        Parts {
+            starts: &self.starts,
+            hits: &self.hits,
+            buckets: &self.buckets,
+            base: self.base,
+            shift: self.shift,
+        }
+    }
+
+    /// The ranges: (start, hit code), in order.
+    #[cfg(test)]
+    pub fn ranges(&self) -> impl Iterator<Item = (K, u32)> + '_ {
+        self.starts.iter().copied().zip(self.hits.iter().copied())
+    }
+
+    /// Bytes of memory the table holds.
+    pub fn bytes(&self) -> usize {
+        self.starts.capacity() * std::mem::size_of::<K>()
+            + self.hits.capacity() * std::mem::size_of::<u32>()
+            + self.buckets.capacity() * std::mem::size_of::<u32>()
+    }
+}
+
+/// A [`Table`]'s arrays, wherever they are: the table's own, or inside a
+/// mapped compiled file (which [`Parts::check`] vouches for).
+#[derive(Debug, Clone, Copy)]
+pub struct Parts<'a, K> {
+    /// Range starts, ascending, the first the family's 0.
+    pub starts: &'a [K],
+    /// The hit code of each range.
+    pub hits: &'a [u32],
+    /// Bucket `b`: the range holding key `base + b << shift`.
+    pub buckets: &'a [u32],
+    /// The first key the buckets cover.
+    pub base: Key,
+    /// Keys per bucket, as a power of two.
+    pub shift: u32,
+}
+
+impl<K: IndexKey> Parts<'_, K> {
     /// The hit code that decides for `k` (NO_HIT: none).
     pub fn lookup_code(&self, k: K) -> u32 {
         // starts[0] is the family's first key, so some start is <= k.
@@ -120,18 +159,57 @@ impl<K: IndexKey> Table<K> {
         self.hits[i]
     }
 
-    /// The ranges: (start, hit code), in order.
-    #[cfg(test)]
-    pub fn ranges(&self) -> impl Iterator<Item = (K, u32)> + '_ {
-        self.starts.iter().copied().zip(self.hits.iter().copied())
+    /// Whether these arrays are exactly what [`Table::new`] makes of
+    /// `starts` and `hits` (so that a lookup can neither go out of bounds
+    /// nor answer otherwise), each hit code NO_HIT or an entry below
+    /// `entries`. Linear in the arrays; allocates nothing.
+    pub fn check(&self, entries: u32) -> bool {
+        let n = self.starts.len();
+        if n == 0 || self.hits.len() != n || self.starts[0] != K::from_key(0) {
+            return false;
+        }
+        if !self.starts.windows(2).all(|w| w[0] < w[1]) {
+            return false;
+        }
+        if !self.hits.iter().all(|&c| c == NO_HIT || entry(c) < entries) {
+            return false;
+        }
+        if n <= SHORT {
+            let base = self.starts.get(1).map_or(0, |&s| s.into());
+            return self.buckets.is_empty() && self.base == base && self.shift == 0;
+        }
+        let (base, shift, count) = bucketing(self.starts);
+        if self.base != base || self.shift != shift || self.buckets.len() != count {
+            return false;
+        }
+        let mut i = 0;
+        self.buckets.iter().enumerate().all(|(b, &got)| {
+            let first = bucket_first(base, shift, b);
+            while i + 1 < n && self.starts[i + 1].into() <= first {
+                i += 1;
+            }
+            got as usize == i
+        })
     }
+}
 
-    /// Bytes of memory the table holds.
-    pub fn bytes(&self) -> usize {
-        self.starts.capacity() * std::mem::size_of::<K>()
-            + self.hits.capacity() * std::mem::size_of::<u32>()
-            + self.buckets.capacity() * std::mem::size_of::<u32>()
-    }
+/// For the starts of more than [`SHORT`] ranges: the first key the
+/// buckets cover, the shift, and the number of buckets.
+fn bucketing<K: IndexKey>(starts: &[K]) -> (Key, u32, usize) {
+    let base: Key = starts.get(1).map_or(0, |&s| s.into());
+    let last: Key = starts.last().map_or(0, |&s| s.into());
+    let span = last.saturating_sub(base);
+    let want = (starts.len() / PER_BUCKET).next_power_of_two().min(1 << 22) as u32;
+    let shift = (Key::BITS - span.leading_zeros()).saturating_sub(want.trailing_zeros());
+    (base, shift, (span >> shift) as usize + 2)
+}
+
+/// The first key of bucket `b`.
+fn bucket_first(base: Key, shift: u32, b: usize) -> Key {
+    (b as Key)
+        .checked_mul(1 << shift)
+        .and_then(|off| base.checked_add(off))
+        .unwrap_or(Key::MAX)
 }
 
 /// A partition written from left to right: a range start, and the code

@@ -7,6 +7,7 @@
 //! pfinet match [--parameter NAME] PATTERNS ADDRESS
 //! pfinet match --cidr FILE ADDRESS
 //! pfinet check ADDRESS-OR-LITERAL...
+//! pfinet compile TABLE...
 //! pfinet protocols [LIST]
 //! ```
 //! A thin layer over the library's safe core: every decision is made by
@@ -17,6 +18,7 @@
 
 mod args;
 mod check;
+mod compile;
 mod interfaces;
 mod main_cf;
 mod matching;
@@ -40,6 +42,8 @@ usage: pfinet COMMAND [OPTIONS] [ARGUMENTS]
         Postfix's decision for ADDRESS, and the entry or rule that made it
   check ADDRESS-OR-LITERAL...
         which of valid_hostaddr() and valid_mailhost_literal() accept each argument
+  compile TABLE...
+        write TABLE.pfinet, the cidr: table compiled, which a Postfix built with pfinet maps
   protocols [LIST]
         what inet_protocols = LIST enables here
 'pfinet COMMAND --help' describes a command; exit status: 0 match or success,
@@ -107,6 +111,7 @@ fn main() -> ExitCode {
         b"mynetworks" => mynetworks::run,
         b"match" => matching::run,
         b"check" => check::run,
+        b"compile" => compile::run,
         b"protocols" => protocols::run,
         b"--help" | b"help" => {
             println!("{USAGE}");
