@@ -15,8 +15,11 @@
 # private (anonymous) resident growth after the open, peak resident growth
 # during it, code pages included (kB), and the time
 # of open + K lookups for K = 0, 1, 10, 100, each with patched/stock
-# ratios; cidr rows with one repeated value and with distinct values. The
-# two sides must agree on how many of the K lookups match.
+# ratios; cidr rows with one repeated value, with distinct values, and
+# "compiled": the patched side with the table compiled first ("pfinet
+# compile", not timed), so its dict_cidr_open() maps TABLE.pfinet, against
+# stock's open of the same table. The two sides must agree on how many of
+# the K lookups match.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +46,8 @@ patched=$base/$version-pfinet/patched
 libpfinet=$PWD/target/postfix-pfinet/release/libpfinet.a
 native=$(cat native-static-libs)
 
+cargo build --release --quiet --bin pfinet
+pfinet_cmd=$PWD/target/release/pfinet
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cflags=$(cat "$stock/driver.cflags")
@@ -57,7 +62,12 @@ cc -O2 -Wall -Wextra -Werror ${cflags//$stock/$patched} c_tests/bench_open.c \
 # median FIELD-NUMBER of R runs of one side: "open rss peak lookups answers"
 measure() {   # measure side kind fam n k values
     local side=$1; shift
-    for _ in $(seq "$runs"); do "$work/$side" "$@"; done |
+    for _ in $(seq "$runs"); do
+        case $side in
+            compiled) PFINET_COMPILE=$pfinet_cmd "$work/patched" "$@" ;;
+            *) "$work/$side" "$@" ;;
+        esac
+    done |
         awk '{ o[NR] = $5; r[NR] = $6; p[NR] = $7; l[NR] = $8; a = $9 }
              function med(v,   n, i, j, t) { n = NR
                  for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
@@ -73,16 +83,18 @@ printf '%-13s %-4s %8s | %10s %10s %7s | %9s %9s %7s | %9s %9s %7s | %s\n' \
     "open+K lookups, patched/stock, K = 0 1 10 100"
 for kind in $kinds; do
     variants=same
-    [ "$kind" = cidr ] && variants="same distinct"
-    for values in $variants; do
+    [ "$kind" = cidr ] && variants="same distinct compiled"
+    for variant in $variants; do
+        values=$variant pside=patched
+        [ "$variant" = compiled ] && values=same pside=compiled
         for fam in 4 6; do
             for n in $sizes; do
                 [ "$kind" = cidr ] || [ "$n" -le 100000 ] || continue
-                [ "$values" = same ] || [ "$fam" = 4 ] || continue
+                [ "$variant" != distinct ] || [ "$fam" = 4 ] || continue
                 row=""
                 for k in 0 1 10 100; do
                     read -r so sr sp sl sa < <(measure stock "$kind" "$fam" "$n" "$k" "$values")
-                    read -r po pr pp pl pa < <(measure patched "$kind" "$fam" "$n" "$k" "$values")
+                    read -r po pr pp pl pa < <(measure "$pside" "$kind" "$fam" "$n" "$k" "$values")
                     if [ "$sa" != "$pa" ]; then
                         echo "bench-open: $kind $fam $n K=$k: stock matched $sa, patched $pa" >&2
                         exit 1
@@ -96,7 +108,7 @@ for kind in $kinds; do
                     row="$row $(ratio "$(echo "$po + $pl" | bc -l)" "$(echo "$so + $sl" | bc -l)")"
                 done
                 label=$kind
-                [ "$kind" = cidr ] && label="cidr/$values"
+                [ "$kind" = cidr ] && label="cidr/$variant"
                 printf '%-13s %-4s %8s | %s |%s\n' "$label" "ipv$fam" "$n" "$first" "$row"
             done
         done
