@@ -18,7 +18,9 @@
 #   postconf     postconf -h mynetworks / inet_protocols, every
 #                inet_protocols x mynetworks_style x inet_interfaces, in the
 #                namespace topologies of tests/netns_mynetworks.rs: equal.
-#   postmap      postmap -q on a cidr table: stdout, stderr, exit equal.
+#   postmap      postmap -q on a cidr table: stdout, stderr, exit equal;
+#                then again, pfinet's side with the table compiled
+#                (/usr/sbin/pfinet compile): still equal.
 #   check        postfix check prints nothing, in both.
 #   symbols      pfinet side: libpostfix-util.so defines the pfinet entry
 #                points and no Rust-internal symbol; no other installed ELF
@@ -346,7 +348,13 @@ log "postmap"
 for side in ref pfi; do
     in_chroot "$side" - /srv/debian-serve/checks.sh postmap >"$out/$side/postmap.txt"
 done
-compare postmap postmap.txt "$(grep -c '^== ' "$out/ref/postmap.txt") postmap -q lookups (stdout, stderr, exit)"
+compare postmap postmap.txt "$(grep -c '^== ' "$out/ref/postmap.txt") postmap -q lookups (stdout, stderr, exit; half with the table compiled on pfinet's side)"
+# pfinet's side must have compiled the table (else its second pass parsed).
+if chroot "$work/pfi" test -x /usr/sbin/pfinet && ! chroot "$work/ref" test -e /usr/sbin/pfinet; then
+    result "pfinet compile" ok "/usr/sbin/pfinet is in pfinet's postfix package (not in Debian's); its compiled table answered as Debian's parse"
+else
+    result "pfinet compile" fail "/usr/sbin/pfinet missing from pfinet's postfix package (or present in Debian's)"
+fi
 
 # symbols SIDE: for every ELF file of the packages (dpkg -L), the entry
 # points it defines (nm -D --defined-only) and its Rust-internal symbols.

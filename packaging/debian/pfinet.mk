@@ -27,6 +27,22 @@ execute_before_dh_auto_configure:
 	$(MAKE) -C pfinet postfix-object CARGO=cargo \
 	    CARGO_FLAGS="--offline --frozen -j$(or $(DEB_BUILD_OPTION_PARALLEL),1)"
 
+# The pfinet command (pfinet(1): "pfinet compile TABLE" writes the
+# precompiled cidr: table that this Postfix maps instead of parsing TABLE;
+# also "pfinet mynetworks", "pfinet match"), built in its own target
+# directory (the object above is built with other features) and shipped in
+# the postfix package as /usr/sbin/pfinet.
+PFINET_CLI = $(PFINET_DIR)/target/cli/release/pfinet
+
+execute_after_dh_auto_build-arch:
+	CARGO_HOME=$(PFINET_DIR)/target/cargo-home CARGO_TARGET_DIR=$(PFINET_DIR)/target/cli \
+	cargo build --release --bin pfinet --manifest-path pfinet/Cargo.toml \
+	    --offline --frozen -j$(or $(DEB_BUILD_OPTION_PARALLEL),1)
+
+execute_after_dh_install-arch:
+	install -D -m 0755 $(PFINET_CLI) debian/postfix/usr/sbin/pfinet
+	install -D -m 0644 pfinet/man/man1/pfinet.1 debian/postfix/usr/share/man/man1/pfinet.1
+
 # pfinet's checks on the built tree (nm, and Postfix's unit tests of the
 # replaced modules); -arch: only the arch build compiles anything.
 override_dh_auto_test-arch:
