@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.."
 
 seconds=10
 runs=0
-targets="valid_hostaddr valid_mailhost match_hostaddr cidr_match procnet_ifinet6 inet_proto"
+targets="valid_hostaddr valid_mailhost match_hostaddr cidr_match procnet_ifinet6 inet_proto cidr_file"
 build_only=
 while [ $# -gt 0 ]; do
     case "$1" in

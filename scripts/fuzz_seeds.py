@@ -17,7 +17,7 @@ import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = ["cidr_match", "match_hostaddr", "valid_hostaddr", "valid_mailhost",
-           "inet_proto", "procnet_ifinet6"]
+           "inet_proto", "procnet_ifinet6", "cidr_file"]
 MAX_RULES = 16          # fuzz_targets/cidr_match.rs
 OP_PARSE, OP_IF, OP_ENDIF, OP_NEGATE = 0, 1, 2, 4
 

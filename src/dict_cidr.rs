@@ -406,10 +406,7 @@ impl<'a> View<'a> {
 
     /// Every rule that decides a range has a result (not `if`/`endif`).
     fn decided_rules_have_values(&self) -> bool {
-        let has_value = |code: u32| {
-            code == u32::MAX
-                || self.rule_values[(code & crate::addr_index::ENTRY_MASK) as usize] != NO_VALUE
-        };
+        let has_value = |code: u32| code == u32::MAX || self.rule_values[code as usize] != NO_VALUE;
         self.table.v4.hits.iter().all(|&c| has_value(c))
             && self.table.v6.hits.iter().all(|&c| has_value(c))
     }

@@ -420,3 +420,119 @@ fn usage_and_errors() {
         ("pfinet: fatal: unknown lookup method: bogus\n", 2)
     );
 }
+
+/// The file's bytes in 16-byte aligned memory, as mmap() gives them.
+fn aligned(bytes: &[u8]) -> Vec<u128> {
+    let mut v = vec![0u128; bytes.len().div_ceil(16)];
+    for (i, b) in bytes.iter().enumerate() {
+        v[i / 16] |= u128::from(*b) << (8 * (i % 16)) as u32;
+    }
+    if cfg!(target_endian = "big") {
+        for w in &mut v {
+            *w = w.swap_bytes();
+        }
+    }
+    v
+}
+
+#[test]
+fn compile_warns_as_postmap_and_writes_a_table_that_answers_as_postmap() {
+    use pfinet::cidr_file::{Refusal, Source, parse};
+    use std::os::unix::fs::MetadataExt;
+
+    let postmap = stock_tree(true).join("bin/postmap");
+    let conf = scratch().display().to_string();
+    let map = scratch().join("compiled.cidr");
+    std::fs::write(&map, CIDR_MAP).unwrap();
+    let mapname = map.display().to_string();
+    let q = |addr: &str| {
+        run_as(
+            "postmap",
+            &postmap,
+            &["-c", &conf, "-q", addr, &format!("cidr:{mapname}")],
+            None,
+        )
+    };
+    // The warnings: stock postmap's, in its order (argv[0] the same).
+    let (stock, _) = q("192.0.2.9");
+    let stock_warnings: Vec<&str> = stock
+        .lines()
+        .filter(|l| l.starts_with("postmap: "))
+        .collect();
+    assert!(stock_warnings.len() >= 3, "{stock}");
+    let (ours, rc) = run_as("postmap", pfinet(), &["compile", &mapname], None);
+    assert_eq!(rc, 0, "{ours}");
+    assert_eq!(ours.lines().collect::<Vec<_>>(), stock_warnings);
+
+    // The file: accepted for this table, answering as stock postmap.
+    let bytes = std::fs::read(format!("{mapname}.pfinet")).unwrap();
+    let mem = aligned(&bytes);
+    // SAFETY: u8 has no alignment or validity requirement.
+    let file = unsafe { std::slice::from_raw_parts(mem.as_ptr().cast::<u8>(), bytes.len()) };
+    let meta = std::fs::metadata(&map).unwrap();
+    let source = Source {
+        dev: meta.dev(),
+        ino: meta.ino(),
+        size: meta.size(),
+        mtime: meta.mtime(),
+        mtime_nsec: meta.mtime_nsec(),
+        uid: meta.uid(),
+    };
+    let accepted =
+        parse(file, &source, cfg!(feature = "has_ipv6")).expect("the compiled file is accepted");
+    let mut found = 0;
+    for addr in [
+        "192.0.2.9",
+        "192.0.3.9",
+        "10.1.2.3",
+        "10.2.2.3",
+        "10.3.2.3",
+        "2001:db8::1",
+        "2001:db9::1",
+        "junk",
+    ] {
+        let (out, _) = q(addr);
+        let value: Vec<&str> = out
+            .lines()
+            .filter(|l| !l.starts_with("postmap: "))
+            .collect();
+        let ours = accepted
+            .view
+            .lookup(addr.as_bytes())
+            .map(|v| String::from_utf8_lossy(&v[..v.len() - 1]).into_owned());
+        assert_eq!(ours.as_deref(), value.first().copied(), "{addr}");
+        found += usize::from(ours.is_some());
+    }
+    assert!(found >= 5, "{found}");
+    // The table changed: the file is stale.
+    let stale = Source {
+        mtime: source.mtime - 1,
+        ..source
+    };
+    assert_eq!(
+        parse(file, &stale, cfg!(feature = "has_ipv6")).unwrap_err(),
+        Refusal::Stale
+    );
+
+    // Errors: Postfix's texts, exit status 2, nothing written.
+    let missing = scratch().join("missing.cidr").display().to_string();
+    let (out, rc) = run_as("pfinet", pfinet(), &["compile", &missing], None);
+    assert_eq!(
+        (out.trim_end(), rc),
+        (
+            format!("pfinet: fatal: open {missing}: No such file or directory").as_str(),
+            2
+        )
+    );
+    let nul = scratch().join("nul.cidr");
+    std::fs::write(&nul, "1.2.3.4 A\0B\n").unwrap();
+    let (out, rc) = run_as(
+        "pfinet",
+        pfinet(),
+        &["compile", &nul.display().to_string()],
+        None,
+    );
+    assert_eq!(rc, 2, "{out}");
+    assert!(out.contains("holds a NUL byte"), "{out}");
+    assert!(!scratch().join("nul.cidr.pfinet").exists());
+}

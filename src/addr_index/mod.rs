@@ -70,7 +70,7 @@ const NEGATED_BIT: u32 = 1 << 30;
 /// Entries are numbered below this (the flags take the top two bits).
 pub const MAX_ENTRIES: usize = (NEGATED_BIT - 1) as usize;
 /// A hit code's entry number, without the flags.
-pub const ENTRY_MASK: u32 = NEGATED_BIT - 1;
+const ENTRY_MASK: u32 = NEGATED_BIT - 1;
 
 fn encode(hit: Hit) -> u32 {
     match hit {

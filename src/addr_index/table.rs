@@ -161,8 +161,9 @@ impl<K: IndexKey> Parts<'_, K> {
 
     /// Whether these arrays are exactly what [`Table::new`] makes of
     /// `starts` and `hits` (so that a lookup can neither go out of bounds
-    /// nor answer otherwise), each hit code NO_HIT or an entry below
-    /// `entries`. Linear in the arrays; allocates nothing.
+    /// nor answer otherwise), each hit code NO_HIT or a plain match of an
+    /// entry below `entries` (no flags: what a cidr table holds). Linear in
+    /// the arrays; allocates nothing.
     pub fn check(&self, entries: u32) -> bool {
         let n = self.starts.len();
         if n == 0 || self.hits.len() != n || self.starts[0] != K::from_key(0) {
@@ -171,7 +172,7 @@ impl<K: IndexKey> Parts<'_, K> {
         if !self.starts.windows(2).all(|w| w[0] < w[1]) {
             return false;
         }
-        if !self.hits.iter().all(|&c| c == NO_HIT || entry(c) < entries) {
+        if !self.hits.iter().all(|&c| c == NO_HIT || c < entries) {
             return false;
         }
         if n <= SHORT {

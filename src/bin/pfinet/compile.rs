@@ -32,14 +32,8 @@ fn source(meta: &std::fs::Metadata) -> Source {
 fn compile_one(table: &[u8]) -> Result<(), Vec<u8>> {
     let path = std::path::Path::new(std::ffi::OsStr::from_bytes(table));
     let io = |what: &str, e: std::io::Error| {
-        [
-            what.as_bytes(),
-            b" ",
-            table,
-            b": ",
-            e.to_string().as_bytes(),
-        ]
-        .concat()
+        let why = pfinet::host::strerror(e.raw_os_error().unwrap_or(libc::EIO));
+        [what.as_bytes(), b" ", table, b": ", &why].concat()
     };
     let before = std::fs::metadata(path).map_err(|e| io("open", e))?;
     let data = std::fs::read(path).map_err(|e| io("read", e))?;
