@@ -34,10 +34,12 @@ execute_before_dh_auto_configure:
 # the postfix package as /usr/sbin/pfinet.
 PFINET_CLI = $(PFINET_DIR)/target/cli/release/pfinet
 
+# (cargo runs in pfinet/, where .cargo/config.toml names the vendored crates.)
 execute_after_dh_auto_build-arch:
-	CARGO_HOME=$(PFINET_DIR)/target/cargo-home CARGO_TARGET_DIR=$(PFINET_DIR)/target/cli \
-	cargo build --release --bin pfinet --manifest-path pfinet/Cargo.toml \
-	    --offline --frozen -j$(or $(DEB_BUILD_OPTION_PARALLEL),1)
+	cd pfinet && CARGO_HOME=$(PFINET_DIR)/target/cargo-home \
+	    CARGO_TARGET_DIR=$(PFINET_DIR)/target/cli \
+	    cargo build --release --bin pfinet --offline --frozen \
+	    -j$(or $(DEB_BUILD_OPTION_PARALLEL),1)
 
 execute_after_dh_install-arch:
 	install -D -m 0755 $(PFINET_CLI) debian/postfix/usr/sbin/pfinet
