@@ -224,6 +224,13 @@ impl Values {
     /// The number of `value`, stored if not recent; None past 4 GiB of
     /// text.
     pub fn intern(&mut self, value: &[u8]) -> Option<u32> {
+        // Most often the result of the rule before.
+        if let Some(last) = self.starts.len().checked_sub(1) {
+            let last = last as u32;
+            if self.get(last) == value {
+                return Some(last);
+            }
+        }
         let slot = FastHash::default().hash_one(value) as usize % RECENT;
         if let Some(id) = self.recent[slot].checked_sub(1) {
             if self.get(id) == value {
