@@ -118,7 +118,7 @@ impl<K: IndexKey> Table<K> {
     }
 }
 
-/// A [`Table`]'s arrays, wherever they are: the table's own, or inside a
+/// A `Table`'s arrays, wherever they are: the table's own, or inside a
 /// mapped compiled file (which [`Parts::check`] vouches for).
 #[derive(Debug, Clone, Copy)]
 pub struct Parts<'a, K> {
@@ -159,7 +159,7 @@ impl<K: IndexKey> Parts<'_, K> {
         self.hits[i]
     }
 
-    /// Whether these arrays are exactly what [`Table::new`] makes of
+    /// Whether these arrays are exactly what `Table::new` makes of
     /// `starts` and `hits` (so that a lookup can neither go out of bounds
     /// nor answer otherwise), each hit code NO_HIT or a plain match of an
     /// entry below `entries` (no flags: what a cidr table holds). Linear in
