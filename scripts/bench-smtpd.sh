@@ -23,9 +23,10 @@
 # address), "smtp-source -A -s P -m M" (P in parallel, default 10). Every
 # session ends rejected at RCPT (Client host rejected, or Relay access
 # denied), so nothing is queued. Reported per size and side: sessions per
-# second, the smtpd processes left at the end (max_use 100), their summed
-# private memory (RssAnon) and proportional set size (Pss: shared pages
-# divided among their users), and the ratio to stock. Before the timed
+# second, the smtpd processes alive at the end (each exits after max_use
+# 100 sessions, so their number varies), their summed private memory
+# (RssAnon) and proportional set size (Pss: shared pages divided among
+# their users), the ratio to stock, and the Pss per smtpd. Before the timed
 # run, scripts/debian-serve/smtp_session.py records one session's replies
 # from each of 10 client addresses on every side; they must equal stock's.
 #
@@ -196,7 +197,7 @@ smtpd_memory() {
     echo "$n $anon $pss"
 }
 
-printf '%-9s %-9s %9s %10s %7s %7s %12s %10s %7s\n' rules side sessions "sessions/s" ratio smtpd "RssAnon kB" "Pss kB" ratio
+printf '%-9s %-9s %9s %10s %7s %7s %12s %10s %7s %14s\n' rules side sessions "sessions/s" ratio smtpd "RssAnon kB" "Pss kB" ratio "Pss/smtpd kB"
 for n in $rules_list; do
     table=$work/big-$n.cidr
     make_table "$n" "$table"
@@ -235,8 +236,8 @@ for n in $rules_list; do
         pss[$side]=$p
         r=$(awk -v a="${rate[$side]}" -v b="${rate[stock]}" 'BEGIN { printf "%.2fx", a / b }')
         m=$(awk -v a="$p" -v b="${pss[stock]}" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
-        printf '%-9s %-9s %9d %10.1f %7s %7d %12d %10d %7s\n' "$n" "$side" "$total" "${rate[$side]}" "$r" \
-            "$procs" "$anon" "$p" "$m"
+        printf '%-9s %-9s %9d %10.1f %7s %7d %12d %10d %7s %14d\n' "$n" "$side" "$total" "${rate[$side]}" "$r" \
+            "$procs" "$anon" "$p" "$m" "$((p / (procs > 0 ? procs : 1)))"
         stop_master
     done
     rm -f "$table" "$table.pfinet"
