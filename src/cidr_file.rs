@@ -62,6 +62,20 @@ pub struct Source {
     pub uid: u32,
 }
 
+impl From<&std::fs::Metadata> for Source {
+    fn from(meta: &std::fs::Metadata) -> Source {
+        use std::os::unix::fs::MetadataExt;
+        Source {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime: meta.mtime(),
+            mtime_nsec: meta.mtime_nsec(),
+            uid: meta.uid(),
+        }
+    }
+}
+
 /// Why a compiled file is not used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -637,18 +651,20 @@ mod tests {
         let f = &as_bytes(&mem)[..file.len()];
         let got = parse(f, &source(), true).unwrap();
         assert_eq!(super::warnings(got.warnings, b"/m"), parsed.warnings);
+        assert_answers_as(&got.view, &parsed, "");
+        assert_eq!(got.view.lookup(b"10.1.2.3"), Some(&b"A\0"[..]));
+    }
+
+    /// Every probe gets the text table's result from `view`.
+    fn assert_answers_as(view: &View<'_>, parsed: &crate::dict_cidr::Table, what: &str) {
         for a in PROBES {
             let want = parsed
                 .lookup(a.as_bytes())
                 .unwrap()
                 .map(|i| parsed.rules[i].value.clone());
-            let have = got
-                .view
-                .lookup(a.as_bytes())
-                .map(|v| v[..v.len() - 1].to_vec());
-            assert_eq!(have, want, "{a}");
+            let have = view.lookup(a.as_bytes()).map(|v| v[..v.len() - 1].to_vec());
+            assert_eq!(have, want, "{what}: {a}");
         }
-        assert_eq!(got.view.lookup(b"10.1.2.3"), Some(&b"A\0"[..]));
     }
 
     fn as_bytes(v: &[u128]) -> &[u8] {
@@ -717,17 +733,7 @@ mod tests {
                 match parse(&as_bytes(&m)[..f.len()], &source(), true) {
                     Err(_) => refused += 1,
                     Ok(got) => {
-                        for a in PROBES {
-                            let want = parsed
-                                .lookup(a.as_bytes())
-                                .unwrap()
-                                .map(|i| parsed.rules[i].value.clone());
-                            let have = got
-                                .view
-                                .lookup(a.as_bytes())
-                                .map(|v| v[..v.len() - 1].to_vec());
-                            assert_eq!(have, want, "byte {i} bit {bit}: {a}");
-                        }
+                        assert_answers_as(&got.view, &parsed, &format!("byte {i} bit {bit}"))
                     }
                 }
             }

@@ -283,34 +283,40 @@ if ::/0
 [::]/0 any6
 ";
 
-#[test]
-fn match_cidr_equals_postmap_and_names_the_deciding_rule() {
+/// Addresses looked up in CIDR_MAP: rules of each kind decide, and junk.
+const CIDR_PROBES: [&str; 9] = [
+    "192.0.2.9",
+    "192.0.3.9",
+    "10.1.2.3",
+    "10.2.2.3",
+    "10.3.2.3",
+    "2001:db8::1",
+    "2001:db9::1",
+    "junk",
+    "[10.1.2.3]",
+];
+
+/// Stock `postmap -q ADDR cidr:MAP` (argv[0] "postmap"): output, exit.
+fn postmap_q(map: &Path, addr: &str) -> (String, i32) {
     let postmap = stock_tree(true).join("bin/postmap");
     let conf = scratch().display().to_string();
-    let q = |map: &Path, addr: &str| {
-        run_as(
-            "postmap",
-            &postmap,
-            &["-c", &conf, "-q", addr, &format!("cidr:{}", map.display())],
-            None,
-        )
-    };
+    run_as(
+        "postmap",
+        &postmap,
+        &["-c", &conf, "-q", addr, &format!("cidr:{}", map.display())],
+        None,
+    )
+}
+
+#[test]
+fn match_cidr_equals_postmap_and_names_the_deciding_rule() {
+    let q = postmap_q;
     let map = scratch().join("table.cidr");
     std::fs::write(&map, CIDR_MAP).unwrap();
     let lines: Vec<&str> = CIDR_MAP.lines().collect();
     let mut failures = Vec::new();
     let mut n = 0;
-    for addr in [
-        "192.0.2.9",
-        "192.0.3.9",
-        "10.1.2.3",
-        "10.2.2.3",
-        "10.3.2.3",
-        "2001:db8::1",
-        "2001:db9::1",
-        "junk",
-        "[10.1.2.3]",
-    ] {
+    for addr in CIDR_PROBES {
         n += 1;
         let stock = q(&map, addr);
         let ours = run_as(
@@ -438,21 +444,11 @@ fn aligned(bytes: &[u8]) -> Vec<u128> {
 #[test]
 fn compile_warns_as_postmap_and_writes_a_table_that_answers_as_postmap() {
     use pfinet::cidr_file::{Refusal, Source, parse};
-    use std::os::unix::fs::MetadataExt;
 
-    let postmap = stock_tree(true).join("bin/postmap");
-    let conf = scratch().display().to_string();
     let map = scratch().join("compiled.cidr");
     std::fs::write(&map, CIDR_MAP).unwrap();
     let mapname = map.display().to_string();
-    let q = |addr: &str| {
-        run_as(
-            "postmap",
-            &postmap,
-            &["-c", &conf, "-q", addr, &format!("cidr:{mapname}")],
-            None,
-        )
-    };
+    let q = |addr: &str| postmap_q(&map, addr);
     // The warnings: stock postmap's, in its order (argv[0] the same).
     let (stock, _) = q("192.0.2.9");
     let stock_warnings: Vec<&str> = stock
@@ -469,28 +465,11 @@ fn compile_warns_as_postmap_and_writes_a_table_that_answers_as_postmap() {
     let mem = aligned(&bytes);
     // SAFETY: u8 has no alignment or validity requirement.
     let file = unsafe { std::slice::from_raw_parts(mem.as_ptr().cast::<u8>(), bytes.len()) };
-    let meta = std::fs::metadata(&map).unwrap();
-    let source = Source {
-        dev: meta.dev(),
-        ino: meta.ino(),
-        size: meta.size(),
-        mtime: meta.mtime(),
-        mtime_nsec: meta.mtime_nsec(),
-        uid: meta.uid(),
-    };
+    let source = Source::from(&std::fs::metadata(&map).unwrap());
     let accepted =
         parse(file, &source, cfg!(feature = "has_ipv6")).expect("the compiled file is accepted");
     let mut found = 0;
-    for addr in [
-        "192.0.2.9",
-        "192.0.3.9",
-        "10.1.2.3",
-        "10.2.2.3",
-        "10.3.2.3",
-        "2001:db8::1",
-        "2001:db9::1",
-        "junk",
-    ] {
+    for addr in CIDR_PROBES {
         let (out, _) = q(addr);
         let value: Vec<&str> = out
             .lines()

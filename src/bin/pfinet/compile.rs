@@ -18,14 +18,7 @@ usage: pfinet compile TABLE...
   not match its table, with a warning.";
 
 fn source(meta: &std::fs::Metadata) -> Source {
-    Source {
-        dev: meta.dev(),
-        ino: meta.ino(),
-        size: meta.size(),
-        mtime: meta.mtime(),
-        mtime_nsec: meta.mtime_nsec(),
-        uid: meta.uid(),
-    }
+    Source::from(meta)
 }
 
 /// Compile one table; Err: the fatal error's text.
