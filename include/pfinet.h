@@ -43,11 +43,6 @@ typedef struct VSTRING VSTRING;
 
 
 /**
- * A hit code's entry number, without the flags.
- */
-#define ENTRY_MASK (NEGATED_BIT - 1)
-
-/**
  * IPv4 bit of pfinet_inet_protocols()'s mask.
  */
 #define PFINET_PROTO_IPV4 1
@@ -684,6 +679,21 @@ struct CIDR_MATCH *cidr_match_execute(struct CIDR_MATCH *list, const char *addr)
 struct CIDR_TABLE *cidr_table_open_compiled(const char *mapname, const struct stat *st);
 
 /**
+ * `CIDR_TABLE *cidr_table_read(const char *mapname, int fd)`: the
+ * table `mapname`, open as `fd` (read from its start with pread(), so
+ * the caller's offset does not move), parsed by pfinet, with
+ * Postfix's warnings, as dict_cidr_open()'s own loop would (the same
+ * readllines() and dict_cidr_parse_rule(), which pfinet has too). Null,
+ * having logged nothing: let dict_cidr_open() parse it, because `fd`
+ * is not a file (an inline `{...}` table), cannot be read, or the
+ * table holds a NUL byte (Postfix releases warn differently about it).
+ *
+ * # Safety
+ * `mapname` is a C string.
+ */
+struct CIDR_TABLE *cidr_table_read(const char *mapname, int fd);
+
+/**
  * `CIDR_TABLE *cidr_table_create(void)`: an empty table to load.
  */
 struct CIDR_TABLE *cidr_table_create(void);
@@ -706,7 +716,8 @@ void cidr_table_add(struct CIDR_TABLE *table,
  * `void cidr_table_finish(CIDR_TABLE *table, const char *mapname)`:
  * the end of the table: `cidr map MAP, line N: IF has no matching
  * ENDIF` for each `if` left open, innermost first; then the table
- * answers lookups.
+ * answers lookups. A finished table (also one from
+ * cidr_table_open_compiled() or cidr_table_read()) stays as it is.
  *
  * # Safety
  * `table` came from cidr_table_create(); `mapname` is a C string.

@@ -573,18 +573,12 @@ pub fn compile(
         return Err(NotCompiled::Nul);
     }
     // The map name as a NUL: the warnings are kept for any name.
-    let table = crate::dict_cidr::Table::parse(b"\0", data, ipv6);
-    let mut loader = crate::dict_cidr::Loader::default();
-    for r in &table.rules {
-        loader
-            .add(r.rule, &r.value, r.line)
-            .map_err(|_| NotCompiled::TooLarge)?;
-    }
-    // Table::parse has the IF warnings already, in Postfix's order.
-    let compiled = loader.finish(b"\0", ipv6, &mut crate::diag::Collect::default());
-    let file = write(&compiled.view(), source, &table.warnings);
-    let joined = table.warnings.join(&b'\n');
-    Ok((file, warnings(&joined, mapname)))
+    let mut diag = crate::diag::Collect::default();
+    let compiled =
+        crate::dict_cidr::load(b"\0", data, ipv6, &mut diag).map_err(|_| NotCompiled::TooLarge)?;
+    let stored: Vec<Vec<u8>> = diag.messages.into_iter().map(|(_, w)| w).collect();
+    let file = write(&compiled.view(), source, &stored);
+    Ok((file, warnings(&stored.join(&b'\n'), mapname)))
 }
 
 #[cfg(test)]

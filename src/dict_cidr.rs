@@ -31,7 +31,7 @@ use crate::addr_index::{CidrBuilder, CidrRule, CidrTable, CidrView, TooManyRules
 use crate::cidr_match::parse_str;
 use crate::diag::Diag;
 use crate::fast_hash::FastHash;
-use crate::readlline::{is_space, logical_lines_placed};
+use crate::readlline::{Event, for_each_logical_line, is_space};
 
 /// One rule that Postfix keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,52 +119,91 @@ pub fn parse_rule(p: &[u8], nesting: usize, ipv6: bool) -> Result<(CidrRule, &[u
     }
 }
 
+/// What dict_cidr_open() finds in a table, in order.
+#[derive(Debug)]
+pub enum Found<'a> {
+    /// A rule Postfix keeps: the line it starts on, the logical line, the
+    /// rule, and its result (empty for `if` and `endif`).
+    Rule(usize, &'a [u8], CidrRule, &'a [u8]),
+    /// A warning Postfix logs at this point.
+    Warning(Vec<u8>),
+}
+
+/// dict_cidr_open()'s loop over the text of the map file `mapname`
+/// (readllines(), dict_cidr_parse_rule(), the `if` nesting and its
+/// warnings at the end), without keeping anything.
+pub fn read_rules(mapname: &[u8], data: &[u8], ipv6: bool, mut found: impl FnMut(Found<'_>)) {
+    let mut open_ifs: Vec<usize> = Vec::new();
+    let head =
+        |line: usize| [b"cidr map ", mapname, format!(", line {line}: ").as_bytes()].concat();
+    for_each_logical_line(data, mapname, |event| {
+        let (line, text) = match event {
+            Event::Warning(w) => return found(Found::Warning(w)),
+            Event::Line(line, text) => (line, text),
+        };
+        // Postfix parses the C string: text after a NUL is not seen.
+        let text = &text[..text.iter().position(|&c| c == 0).unwrap_or(text.len())];
+        let parsed = parse_rule(text, open_ifs.len(), ipv6).and_then(|(rule, value)| match rule {
+            CidrRule::Match(..) if value.is_empty() => Err(b"no lookup result".to_vec()),
+            _ => Ok((rule, value)),
+        });
+        match parsed {
+            Err(why) => found(Found::Warning(
+                [head(line), why, b": skipping this rule".to_vec()].concat(),
+            )),
+            Ok((rule, value)) => {
+                match rule {
+                    CidrRule::If(..) => open_ifs.push(line),
+                    CidrRule::Endif => {
+                        open_ifs.pop();
+                    }
+                    CidrRule::Match(..) => {}
+                }
+                found(Found::Rule(line, text, rule, value));
+            }
+        }
+    });
+    for &line in open_ifs.iter().rev() {
+        found(Found::Warning(unmatched_if(mapname, line)));
+    }
+}
+
+/// dict_cidr_open() on the text of the map file `mapname`, as a patched
+/// Postfix keeps the table: its warnings to `diag`, in Postfix's order.
+pub fn load(
+    mapname: &[u8],
+    data: &[u8],
+    ipv6: bool,
+    diag: &mut dyn Diag,
+) -> Result<Compiled, TooLarge> {
+    let mut loader = Loader::default();
+    let mut result = Ok(());
+    read_rules(mapname, data, ipv6, |f| match f {
+        Found::Warning(w) => diag.warn(&w),
+        Found::Rule(line, _, rule, value) => {
+            if result.is_ok() {
+                result = loader.add(rule, value, line);
+            }
+        }
+    });
+    result?;
+    // read_rules() gave the warnings for `if`s left open already.
+    Ok(loader.finish(mapname, ipv6, &mut crate::diag::Collect::default()))
+}
+
 impl Table {
     /// dict_cidr_open() on the text of the map file `mapname`.
     pub fn parse(mapname: &[u8], data: &[u8], ipv6: bool) -> Table {
-        let (lines, placed) = logical_lines_placed(data, mapname);
-        let mut placed = placed.into_iter().peekable();
-        let mut warnings = Vec::new();
-        let mut rules: Vec<Rule> = Vec::with_capacity(lines.len());
-        let mut open_ifs: Vec<usize> = Vec::new();
-        let head =
-            |line: usize| [b"cidr map ", mapname, format!(", line {line}: ").as_bytes()].concat();
-        for (i, l) in lines.into_iter().enumerate() {
-            // readllines() warns while reading the line it then returns.
-            while let Some((_, w)) = placed.next_if(|(at, _)| *at <= i) {
-                warnings.push(w);
-            }
-            // Postfix parses the C string: text after a NUL is not seen.
-            let text = &l.text[..l.text.iter().position(|&c| c == 0).unwrap_or(l.text.len())];
-            let parsed =
-                parse_rule(text, open_ifs.len(), ipv6).and_then(|(rule, value)| match rule {
-                    CidrRule::Match(..) if value.is_empty() => Err(b"no lookup result".to_vec()),
-                    _ => Ok((rule, value.to_vec())),
-                });
-            match parsed {
-                Err(why) => warnings
-                    .push([head(l.first_line), why, b": skipping this rule".to_vec()].concat()),
-                Ok((rule, value)) => {
-                    match rule {
-                        CidrRule::If(..) => open_ifs.push(rules.len()),
-                        CidrRule::Endif => {
-                            open_ifs.pop();
-                        }
-                        CidrRule::Match(..) => {}
-                    }
-                    rules.push(Rule {
-                        line: l.first_line,
-                        text: l.text.clone(),
-                        rule,
-                        value,
-                    });
-                }
-            }
-        }
-        warnings.extend(placed.map(|(_, w)| w));
-        for &i in open_ifs.iter().rev() {
-            warnings.push(unmatched_if(mapname, rules[i].line));
-        }
+        let (mut rules, mut warnings) = (Vec::new(), Vec::new());
+        read_rules(mapname, data, ipv6, |f| match f {
+            Found::Warning(w) => warnings.push(w),
+            Found::Rule(line, text, rule, value) => rules.push(Rule {
+                line,
+                text: text.to_vec(),
+                rule,
+                value: value.to_vec(),
+            }),
+        });
         let plain: Vec<CidrRule> = rules.iter().map(|r| r.rule).collect();
         let index = CidrTable::new(&plain, ipv6);
         Table {
@@ -489,6 +528,65 @@ pub mod abi {
         })
     }
 
+    /// `CIDR_TABLE *cidr_table_read(const char *mapname, int fd)`: the
+    /// table `mapname`, open as `fd` (read from its start with pread(), so
+    /// the caller's offset does not move), parsed by pfinet, with
+    /// Postfix's warnings, as dict_cidr_open()'s own loop would (the same
+    /// readllines() and dict_cidr_parse_rule(), which pfinet has too). Null,
+    /// having logged nothing: let dict_cidr_open() parse it, because `fd`
+    /// is not a file (an inline `{...}` table), cannot be read, or the
+    /// table holds a NUL byte (Postfix releases warn differently about it).
+    ///
+    /// # Safety
+    /// `mapname` is a C string.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn cidr_table_read(mapname: *const c_char, fd: c_int) -> *mut CIDR_TABLE {
+        const F: &str = "cidr_table_read";
+        ffi::postfix_boundary(F, || {
+            // SAFETY: the caller passes a C string.
+            let mapname =
+                unsafe { ffi::bytes(mapname) }.unwrap_or_else(|| ffi::null_arg(F, "map name"));
+            let Some(data) = read_fd(fd) else {
+                return std::ptr::null_mut();
+            };
+            if data.contains(&0) {
+                return std::ptr::null_mut();
+            }
+            match load(mapname, &data, IPV6, &mut HostDiag) {
+                Ok(table) => Box::into_raw(Box::new(CIDR_TABLE::Compiled(table))),
+                Err(TooLarge::Rules) => host::fatal(b"cidr table: too many rules"),
+                Err(TooLarge::Values) => host::fatal(b"cidr table: too much result text"),
+            }
+        })
+    }
+
+    /// All of open file `fd` from its start (pread: the offset stays).
+    fn read_fd(fd: c_int) -> Option<Vec<u8>> {
+        if fd < 0 {
+            return None;
+        }
+        let mut data = Vec::new();
+        let mut chunk = vec![0u8; 1 << 16];
+        loop {
+            // SAFETY: chunk is writable for its length; pread() on any fd
+            // number is safe (a bad one fails with EBADF).
+            let n = unsafe {
+                libc::pread(
+                    fd,
+                    chunk.as_mut_ptr().cast(),
+                    chunk.len(),
+                    data.len() as libc::off_t,
+                )
+            };
+            match n {
+                0 => return Some(data),
+                n if n > 0 => data.extend_from_slice(&chunk[..n as usize]),
+                _ if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {}
+                _ => return None,
+            }
+        }
+    }
+
     /// `CIDR_TABLE *cidr_table_create(void)`: an empty table to load.
     #[unsafe(no_mangle)]
     pub extern "C" fn cidr_table_create() -> *mut CIDR_TABLE {
@@ -535,7 +633,8 @@ pub mod abi {
     /// `void cidr_table_finish(CIDR_TABLE *table, const char *mapname)`:
     /// the end of the table: `cidr map MAP, line N: IF has no matching
     /// ENDIF` for each `if` left open, innermost first; then the table
-    /// answers lookups.
+    /// answers lookups. A finished table (also one from
+    /// cidr_table_open_compiled() or cidr_table_read()) stays as it is.
     ///
     /// # Safety
     /// `table` came from cidr_table_create(); `mapname` is a C string.
@@ -552,11 +651,9 @@ pub mod abi {
                 CIDR_TABLE::Loading(loader) => {
                     *table = CIDR_TABLE::Compiled(loader.finish(mapname, IPV6, &mut HostDiag))
                 }
-                // A compiled file is finished as it is.
-                CIDR_TABLE::Mapped(mapped) => *table = CIDR_TABLE::Mapped(mapped),
-                CIDR_TABLE::Compiled(_) => {
-                    host::panic(b"cidr_table_finish: table already finished")
-                }
+                // cidr_table_open_compiled() and cidr_table_read() return
+                // finished tables.
+                finished => *table = finished,
             }
         })
     }

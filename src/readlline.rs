@@ -36,9 +36,34 @@ pub fn logical_lines(data: &[u8], path: &[u8]) -> (Vec<LogicalLine>, Vec<Vec<u8>
 /// it: Postfix logs it while reading the line with that index.
 pub fn logical_lines_placed(data: &[u8], path: &[u8]) -> (Vec<LogicalLine>, Vec<(usize, Vec<u8>)>) {
     let (mut lines, mut warnings) = (Vec::new(), Vec::new());
+    for_each_logical_line(data, path, |event| match event {
+        Event::Line(first_line, text) => lines.push(LogicalLine {
+            first_line,
+            text: text.to_vec(),
+        }),
+        Event::Warning(w) => warnings.push((lines.len(), w)),
+    });
+    (lines, warnings)
+}
+
+/// What reading a table finds, in order.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A logical line and the number of the physical line it starts on.
+    Line(usize, &'a [u8]),
+    /// A warning Postfix logs at this point.
+    Warning(Vec<u8>),
+}
+
+/// Postfix's readllines() loop over the whole of `data`, read from `path`
+/// (for the warning texts): each logical line and each warning, in the
+/// order Postfix meets them, without keeping them.
+pub fn for_each_logical_line(data: &[u8], path: &[u8], mut event: impl FnMut(Event<'_>)) {
     let (mut pos, mut lineno) = (0, 0);
+    let mut buf = Vec::new();
     loop {
-        let (mut buf, mut first) = (Vec::new(), 0);
+        buf.clear();
+        let mut first = 0;
         loop {
             let start = buf.len();
             let rest = &data[pos..];
@@ -66,8 +91,7 @@ pub fn logical_lines_placed(data: &[u8], path: &[u8]) -> (Vec<LogicalLine>, Vec<
         if buf.first().is_some_and(|&c| is_space(c)) {
             let shown = &buf[..buf.iter().position(|&c| c == 0).unwrap_or(buf.len())];
             let more: &[u8] = if buf.len() > 30 { b"..." } else { b"" };
-            warnings.push((
-                lines.len(),
+            event(Event::Warning(
                 [
                     path,
                     b": logical line must not start with whitespace: \"",
@@ -80,12 +104,9 @@ pub fn logical_lines_placed(data: &[u8], path: &[u8]) -> (Vec<LogicalLine>, Vec<
             continue;
         }
         if buf.is_empty() {
-            return (lines, warnings);
+            return;
         }
-        lines.push(LogicalLine {
-            first_line: first,
-            text: buf,
-        });
+        event(Event::Line(first, &buf));
     }
 }
 

@@ -39,7 +39,7 @@ names="inet_proto_init inet_proto_table inet_addr_list_init
  proxy_inet_addr_list mynetworks mynetworks_host
  match_hostaddr_literal cidr_table_create cidr_table_add
  cidr_table_finish cidr_table_lookup cidr_table_free cidr_table_open_compiled
- pfinet_match_list_new pfinet_match_list_lookup
+ cidr_table_read pfinet_match_list_new pfinet_match_list_lookup
  pfinet_match_list_free pfinet_namadr_list_new pfinet_namadr_list_lookup
  pfinet_namadr_list_free"
 names=$(echo $names)
