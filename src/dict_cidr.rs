@@ -560,27 +560,39 @@ pub mod abi {
         })
     }
 
-    /// All of open file `fd` from its start (pread: the offset stays).
+    /// All of open file `fd` from its start (pread: the offset stays),
+    /// into a buffer of the file's size (one byte more, to see the end).
     fn read_fd(fd: c_int) -> Option<Vec<u8>> {
         if fd < 0 {
             return None;
         }
-        let mut data = Vec::new();
-        let mut chunk = vec![0u8; 1 << 16];
+        // SAFETY: an all-zero struct stat is valid; fstat() fills it or
+        // fails (a bad fd: EBADF).
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: st is a writable struct stat.
+        if unsafe { libc::fstat(fd, &mut st) } != 0 {
+            return None;
+        }
+        let mut data: Vec<u8> = Vec::with_capacity(usize::try_from(st.st_size).ok()? + 1);
         loop {
-            // SAFETY: chunk is writable for its length; pread() on any fd
-            // number is safe (a bad one fails with EBADF).
+            if data.len() == data.capacity() {
+                data.reserve(data.capacity().max(4096));
+            }
+            let spare = data.spare_capacity_mut();
+            // SAFETY: spare is writable for its length; pread() writes at
+            // most that many bytes there.
             let n = unsafe {
                 libc::pread(
                     fd,
-                    chunk.as_mut_ptr().cast(),
-                    chunk.len(),
+                    spare.as_mut_ptr().cast(),
+                    spare.len(),
                     data.len() as libc::off_t,
                 )
             };
             match n {
                 0 => return Some(data),
-                n if n > 0 => data.extend_from_slice(&chunk[..n as usize]),
+                // SAFETY: pread() initialized the first n spare bytes.
+                n if n > 0 => unsafe { data.set_len(data.len() + n as usize) },
                 _ if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {}
                 _ => return None,
             }
