@@ -28,20 +28,13 @@ pub fn is_space(c: u8) -> bool {
 /// The logical lines of `data`, read from `path` (for the warning texts),
 /// and the warnings Postfix would log while reading them.
 pub fn logical_lines(data: &[u8], path: &[u8]) -> (Vec<LogicalLine>, Vec<Vec<u8>>) {
-    let (lines, warnings) = logical_lines_placed(data, path);
-    (lines, warnings.into_iter().map(|(_, w)| w).collect())
-}
-
-/// The same, each warning with the number of logical lines read before
-/// it: Postfix logs it while reading the line with that index.
-pub fn logical_lines_placed(data: &[u8], path: &[u8]) -> (Vec<LogicalLine>, Vec<(usize, Vec<u8>)>) {
     let (mut lines, mut warnings) = (Vec::new(), Vec::new());
     for_each_logical_line(data, path, |event| match event {
         Event::Line(first_line, text) => lines.push(LogicalLine {
             first_line,
             text: text.to_vec(),
         }),
-        Event::Warning(w) => warnings.push((lines.len(), w)),
+        Event::Warning(w) => warnings.push(w),
     });
     (lines, warnings)
 }

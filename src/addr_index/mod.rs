@@ -151,11 +151,7 @@ struct Families {
 impl Families {
     /// The entry that decides for an address (the first 4 bytes for IPv4).
     fn lookup(&self, family: Family, bytes: &[u8; 16]) -> Option<Hit> {
-        let k = key(family, bytes);
-        decode(match family {
-            Family::V4 => self.v4.lookup_code(u32::from_key(k)),
-            Family::V6 => self.v6.lookup_code(k),
-        })
+        hit(&self.v4.parts(), &self.v6.parts(), family, bytes)
     }
 
     fn bytes(&self) -> usize {
@@ -547,16 +543,26 @@ pub struct CidrView<'a> {
     pub ipv6: bool,
 }
 
+/// The entry that decides for an address (the first 4 bytes for IPv4) in
+/// a pair of partitions.
+fn hit(v4: &Parts<'_, u32>, v6: &Parts<'_, u128>, family: Family, bytes: &[u8; 16]) -> Option<Hit> {
+    let k = key(family, bytes);
+    decode(match family {
+        Family::V4 => v4.lookup_code(u32::from_key(k)),
+        Family::V6 => v6.lookup_code(k),
+    })
+}
+
 impl CidrView<'_> {
     /// The entry cidr_match_execute() returns for address text `addr`.
     pub fn lookup(&self, addr: &[u8]) -> Option<usize> {
         let (family, bytes) = Family::parse(addr, self.ipv6)?;
-        let k = key(family, &bytes);
-        let code = match family {
-            Family::V4 => self.v4.lookup_code(u32::from_key(k)),
-            Family::V6 => self.v6.lookup_code(k),
-        };
-        match decode(code)? {
+        self.lookup_bytes(family, &bytes)
+    }
+
+    /// The same for an address in binary form (the first 4 bytes for IPv4).
+    pub fn lookup_bytes(&self, family: Family, bytes: &[u8; 16]) -> Option<usize> {
+        match hit(&self.v4, &self.v6, family, bytes)? {
             Hit::Match(i) | Hit::Negated(i) | Hit::Error(i) => Some(i as usize),
         }
     }
@@ -597,9 +603,7 @@ impl CidrTable {
 
     /// The same for an address in binary form (the first 4 bytes for IPv4).
     pub fn lookup_bytes(&self, family: Family, bytes: &[u8; 16]) -> Option<usize> {
-        match self.tables.lookup(family, bytes)? {
-            Hit::Match(i) | Hit::Negated(i) | Hit::Error(i) => Some(i as usize),
-        }
+        self.view().lookup_bytes(family, bytes)
     }
 
     /// Bytes of memory the compiled tables hold.
@@ -828,7 +832,7 @@ mod tests {
         p.paint(15, Key::MAX, Hit::Match(2));
         p.paint(0, Key::MAX, Hit::Match(3));
         let t: Table<u128> = p.finish();
-        let at = |k| decode(t.lookup_code(k));
+        let at = |k| decode(t.parts().lookup_code(k));
         assert_eq!(at(0), Some(Hit::Match(1)));
         assert_eq!(at(9), Some(Hit::Match(1)));
         assert_eq!(at(10), Some(Hit::Match(0)));
@@ -847,7 +851,7 @@ mod tests {
         p.paint(26, 26, Hit::Match(3));
         let t: Table<u128> = p.finish();
         let got: Vec<_> = [4, 5, 9, 10, 20, 21, 25, 26, 27]
-            .map(|k| decode(t.lookup_code(k)))
+            .map(|k| decode(t.parts().lookup_code(k)))
             .to_vec();
         assert_eq!(
             got,
@@ -1147,7 +1151,7 @@ mod tests {
             for k in probes {
                 let want = starts.partition_point(|&s| s <= k) as u32 - 1;
                 assert_eq!(
-                    decode(t.lookup_code(k)),
+                    decode(t.parts().lookup_code(k)),
                     Some(Hit::Match(want)),
                     "key {k:#x}"
                 );
@@ -1255,7 +1259,7 @@ mod tests {
                     .iter()
                     .find(|&&(lo, hi, _)| lo <= k && k <= hi)
                     .map(|&(_, _, i)| Hit::Match(i));
-                assert_eq!(decode(t.lookup_code(k)), want, "{k} in {ranges:?}");
+                assert_eq!(decode(t.parts().lookup_code(k)), want, "{k} in {ranges:?}");
             }
             // No two neighbours alike: the partition is as small as it can be.
             let codes: Vec<u32> = t.ranges().map(|r| r.1).collect();

@@ -88,11 +88,6 @@ impl<K: IndexKey> Table<K> {
         t
     }
 
-    /// The hit code that decides for `k` (NO_HIT: none).
-    pub fn lookup_code(&self, k: K) -> u32 {
-        self.parts().lookup_code(k)
-    }
-
     /// The table's arrays, borrowed.
     pub fn parts(&self) -> Parts<'_, K> {
         Parts {
