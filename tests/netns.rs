@@ -362,8 +362,9 @@ fn check_topology(topology: &str, batch: &str, protocols: &[Option<&str>], fixtu
     let after = Snapshot::take(&ns);
     if after != snap {
         failures.push(format!(
-            "namespace {} changed while the drivers ran (flaky fixture)",
-            ns.name
+            "namespace {} changed while the drivers ran (flaky fixture):\n{}",
+            ns.name,
+            after.changes(&snap)
         ));
     }
     assert!(

@@ -486,10 +486,12 @@ fn run_topology(t: &Topology) -> Outcome {
         }
     }
 
-    if Snapshot::take(&ns) != snap {
+    let after = Snapshot::take(&ns);
+    if after != snap {
         o.problems.push(format!(
-            "namespace {} changed while the programs ran (flaky fixture)",
-            ns.name
+            "namespace {} changed while the programs ran (flaky fixture):\n{}",
+            ns.name,
+            after.changes(&snap)
         ));
     }
     o

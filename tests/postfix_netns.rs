@@ -380,9 +380,9 @@ fn run_postconf_topology(t: &Topo, trees: &Trees, root: &Path) -> TopoResult {
     let after = Snapshot::take(&ns);
     assert!(
         after == snap,
-        "{}: the namespace changed while postconf ran (flaky fixture): before {snap:#?}\nafter \
-         {after:#?}",
-        t.name
+        "{}: the namespace changed while postconf ran (flaky fixture):\n{}",
+        t.name,
+        after.changes(&snap)
     );
     TopoResult {
         name: t.name,

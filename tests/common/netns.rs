@@ -386,6 +386,40 @@ impl Snapshot {
     /// (addrconf adds it from the linkwatch work, asynchronously, some time
     /// after `ip link set up`), or a tentative address (none should be:
     /// DAD is off).
+    /// What differs from `before`, one line per link or address that
+    /// appeared, went or changed (for a fixture that moved under a test).
+    pub fn changes(&self, before: &Snapshot) -> String {
+        let mut out = String::new();
+        for (idx, l) in &before.links {
+            match self.links.get(idx) {
+                None => out += &format!("link {} went\n", l.name),
+                Some(now) if now != l => {
+                    out += &format!("link {}: {:?} -> {:?}\n", l.name, l.flags, now.flags)
+                }
+                Some(_) => {}
+            }
+        }
+        for (idx, l) in &self.links {
+            if !before.links.contains_key(idx) {
+                out += &format!("link {} appeared: {:?}\n", l.name, l.flags);
+            }
+        }
+        for a in &before.addrs {
+            if !self.addrs.contains(a) {
+                out += &format!("address went: {a:?} ({})\n", text(&a.local));
+            }
+        }
+        for a in &self.addrs {
+            if !before.addrs.contains(a) {
+                out += &format!("address appeared: {a:?} ({})\n", text(&a.local));
+            }
+        }
+        if out.is_empty() && self != before {
+            out += "same links and addresses, other order\n";
+        }
+        out
+    }
+
     pub fn unsettled(&self) -> Option<String> {
         for (idx, l) in &self.links {
             let waiting = l.has("LOWER_UP")
