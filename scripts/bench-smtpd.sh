@@ -27,8 +27,12 @@
 # 100 sessions, so their number varies), their summed private memory
 # (RssAnon) and proportional set size (Pss: shared pages divided among
 # their users), the ratio to stock, and the Pss per smtpd. Before the timed
-# run, scripts/debian-serve/smtp_session.py records one session's replies
-# from each of 10 client addresses on every side; they must equal stock's.
+# run, scripts/debian-serve/smtp_session.py records one whole session's
+# replies from each of 10 client addresses on every side; they must equal
+# stock's. After it, every timed session's reply, as smtpd logged it (one
+# "NOQUEUE: reject:" line per session: client address, reply code and
+# text), must equal stock's, session for session (counted per client and
+# reply), and there must be one for every session sent.
 #
 # Run as root (namespaces). Uses the postfix user and postdrop group that
 # scripts/postfix-pfinet.sh creates.
@@ -197,6 +201,7 @@ smtpd_memory() {
     echo "$n $anon $pss"
 }
 
+compared=0
 printf '%-9s %-9s %9s %10s %7s %7s %12s %10s %7s %14s\n' rules side sessions "sessions/s" ratio smtpd "RssAnon kB" "Pss kB" ratio "Pss/smtpd kB"
 for n in $rules_list; do
     table=$work/big-$n.cidr
@@ -221,7 +226,12 @@ for n in $rules_list; do
             diff "$work/stock-$n/replies.txt" "$dir/replies.txt" >&2 || true
             die "$side replies differ from stock's ($n rules)"
         fi
-        # The timed run.
+        # The timed run (its log starts after the replies' sessions).
+        for _ in $(seq 100); do
+            [ "$(grep -c 'NOQUEUE: ' "$dir/maillog")" = 10 ] && break
+            sleep 0.05
+        done
+        before=$(wc -l <"$dir/maillog")
         t0=$(date +%s.%N)
         for i in $(seq 0 $((clients - 1))); do
             use_source "$(client_addr "$i")"
@@ -231,6 +241,19 @@ for n in $rules_list; do
         done
         t1=$(date +%s.%N)
         read -r procs anon p < <(smtpd_memory)
+        stop_master
+        # Every timed session's reply: smtpd logs one "NOQUEUE: reject:" line
+        # per session (client address and reply text); the list must be
+        # stock's, and complete.
+        tail -n +$((before + 1)) "$dir/maillog" | sed -n 's/.*NOQUEUE: //p' | sort | uniq -c >"$dir/rejects.txt"
+        logged=$(awk '{ n += $1 } END { print n + 0 }' "$dir/rejects.txt")
+        [ "$logged" = $((clients * per_client)) ] ||
+            die "$side: $logged reject lines for $((clients * per_client)) sessions ($dir/maillog)"
+        if [ "$side" != stock ] && ! cmp -s "$work/stock-$n/rejects.txt" "$dir/rejects.txt"; then
+            diff "$work/stock-$n/rejects.txt" "$dir/rejects.txt" | head >&2 || true
+            die "$side: the sessions' replies differ from stock's ($n rules)"
+        fi
+        [ "$side" != stock ] && compared=$((compared + logged))
         total=$((clients * per_client))
         rate[$side]=$(echo "$total / ($t1 - $t0)" | bc -l)
         pss[$side]=$p
@@ -238,7 +261,7 @@ for n in $rules_list; do
         m=$(awk -v a="$p" -v b="${pss[stock]}" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
         printf '%-9s %-9s %9d %10.1f %7s %7d %12d %10d %7s %14d\n' "$n" "$side" "$total" "${rate[$side]}" "$r" \
             "$procs" "$anon" "$p" "$m" "$((p / (procs > 0 ? procs : 1)))"
-        stop_master
     done
     rm -f "$table" "$table.pfinet"
 done
+echo "bench-smtpd: $compared timed sessions of the patched sides answered as stock's, session for session"

@@ -412,7 +412,15 @@ fn check_equals_stock() {
 
 #[test]
 fn usage_and_errors() {
-    for cmd in ["interfaces", "mynetworks", "match", "check", "protocols"] {
+    for cmd in [
+        "interfaces",
+        "mynetworks",
+        "match",
+        "check",
+        "protocols",
+        "report",
+        "compile",
+    ] {
         let (out, code) = run(pfinet(), &[cmd, "--help"], b"", None);
         assert_eq!(code, 0, "{cmd} --help");
         assert!(out.starts_with(&format!("usage: pfinet {cmd}")), "{out}");
@@ -424,6 +432,55 @@ fn usage_and_errors() {
     assert_eq!(
         (out.as_str(), code),
         ("pfinet: fatal: unknown lookup method: bogus\n", 2)
+    );
+}
+
+/// `pfinet report` is `pfinet protocols`, `interfaces` and `mynetworks`
+/// under headings; with `--config DIR` its mynetworks is stock `postconf
+/// -c DIR mynetworks`'s on this host, and its protocols and interfaces are
+/// those of DIR/main.cf's inet_protocols.
+#[test]
+fn report_is_protocols_interfaces_and_mynetworks() {
+    let part = |args: &[&str]| {
+        let (out, code) = run(pfinet(), args, b"", None);
+        assert_eq!(code, 0, "{args:?}: {out}");
+        out
+    };
+    let expected = format!(
+        "== inet_protocols ==\n{}\n== interfaces (inet_addr_local) ==\n{}\n== mynetworks ==\n{}",
+        part(&["protocols"]),
+        part(&["interfaces"]),
+        part(&["mynetworks"])
+    );
+    assert_eq!(part(&["report"]), expected);
+
+    let dir = scratch().join("report");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("master.cf"), "").unwrap();
+    std::fs::write(
+        dir.join("main.cf"),
+        "inet_protocols = ipv4\nmynetworks_style = host\n",
+    )
+    .unwrap();
+    let conf = dir.display().to_string();
+    let (stock, code) = run_as(
+        "postconf",
+        &stock_tree(true).join("bin/postconf"),
+        &["-c", &conf, "mynetworks"],
+        None,
+    );
+    assert_eq!(code, 0, "{stock}");
+    let expected = format!(
+        "== inet_protocols ==\n{}\n== interfaces (inet_addr_local) ==\n{}\n== mynetworks ==\n{stock}",
+        part(&["protocols", "ipv4"]),
+        part(&["interfaces", "--protocols", "ipv4"]),
+    );
+    assert_eq!(part(&["report", "--config", &conf]), expected);
+
+    let (out, code) = run(pfinet(), &["report", "extra"], b"", None);
+    assert_eq!(
+        (out.as_str(), code),
+        ("pfinet: fatal: report takes no operands (see --help)\n", 2)
     );
 }
 

@@ -236,14 +236,23 @@ impl Netns {
     /// The kernel's view, once it has settled (see [`Snapshot::unsettled`]).
     pub fn settled_snapshot(&self) -> Snapshot {
         let deadline = Instant::now() + Duration::from_secs(20);
+        let mut last: Option<Snapshot> = None;
         loop {
             let s = Snapshot::take(self);
-            match s.unsettled() {
+            // Settled: nothing pending, and the same view twice, 100 ms
+            // apart (a link's carrier can still be coming up).
+            let why = s.unsettled().or_else(|| match &last {
+                Some(l) if *l == s => None,
+                Some(l) => Some(format!("still changing: {}", s.changes(l))),
+                None => Some("first look".to_string()),
+            });
+            last = Some(s.clone());
+            match why {
                 None => return s,
                 Some(why) if Instant::now() > deadline => {
                     panic!("namespace {} did not settle: {why}", self.name)
                 }
-                Some(_) => std::thread::sleep(Duration::from_millis(50)),
+                Some(_) => std::thread::sleep(Duration::from_millis(100)),
             }
         }
     }
@@ -422,6 +431,11 @@ impl Snapshot {
 
     pub fn unsettled(&self) -> Option<String> {
         for (idx, l) in &self.links {
+            // veth reports NO-CARRIER and LOWER_UP together while its carrier
+            // comes up.
+            if l.has("NO-CARRIER") && l.has("LOWER_UP") {
+                return Some(format!("{} is getting its carrier", l.name));
+            }
             let waiting = l.has("LOWER_UP")
                 && !l.has("LOOPBACK")
                 && !self.addrs.iter().any(|a| {

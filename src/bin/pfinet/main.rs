@@ -9,6 +9,7 @@
 //! pfinet check ADDRESS-OR-LITERAL...
 //! pfinet compile TABLE...
 //! pfinet protocols [LIST]
+//! pfinet report [--config DIR]
 //! ```
 //! A thin layer over the library's safe core: every decision is made by
 //! the core modules, this program only reads arguments and prints. Exit
@@ -24,6 +25,7 @@ mod main_cf;
 mod matching;
 mod mynetworks;
 mod protocols;
+mod report;
 
 use std::process::ExitCode;
 
@@ -46,6 +48,8 @@ usage: pfinet COMMAND [OPTIONS] [ARGUMENTS]
         write TABLE.pfinet, the cidr: table compiled, which a Postfix built with pfinet maps
   protocols [LIST]
         what inet_protocols = LIST enables here
+  report [--config DIR]
+        all of the host as Postfix sees it: protocols, interfaces, mynetworks
 'pfinet COMMAND --help' describes a command; exit status: 0 match or success,
 1 no match or rejected, 2 error.";
 
@@ -113,6 +117,7 @@ fn main() -> ExitCode {
         b"check" => check::run,
         b"compile" => compile::run,
         b"protocols" => protocols::run,
+        b"report" => report::run,
         b"--help" | b"help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
