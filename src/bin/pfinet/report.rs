@@ -15,6 +15,9 @@ const USAGE: &str = "usage: pfinet report [--config DIR]
   for what it lacks); without, for Postfix's defaults and every style.
   Exit status: 0, or 2 when a part failed (it says why on stderr).";
 
+/// One part of the report: its heading, the command, its arguments.
+type Part<'a> = (&'static str, fn(&[Vec<u8>]) -> ExitCode, &'a [Vec<u8>]);
+
 /// Runs the command.
 pub fn run(argv: &[Vec<u8>]) -> ExitCode {
     let a = match crate::args::parse(argv, &["--config"], &[], USAGE) {
@@ -38,7 +41,7 @@ pub fn run(argv: &[Vec<u8>]) -> ExitCode {
             }
         }
     };
-    let parts: [(&str, fn(&[Vec<u8>]) -> ExitCode, &[Vec<u8>]); 3] = [
+    let parts: [Part; 3] = [
         ("inet_protocols", protocols::run, &protocols_args),
         (
             "interfaces (inet_addr_local)",
