@@ -29,6 +29,7 @@
 
 use crate::addr_index::{MatchList as AddrIndex, Step};
 use crate::match_ops::{is_address_text, is_dictionary};
+use crate::readlline::{self, Event};
 
 /// Postfix's CHARS_COMMA_SP: the list separators.
 const SEPARATORS: &[u8] = b", \t\r\n";
@@ -72,6 +73,8 @@ pub struct MatchList {
     pub entries: Vec<Entry>,
     /// Messages from parsing, in order.
     pub messages: Vec<(Severity, Vec<u8>)>,
+    /// The release whose parsing this is.
+    pub release: Release,
 }
 
 /// How Postfix logs a message: msg_warn() or msg_error().
@@ -81,6 +84,41 @@ pub enum Severity {
     Warning,
     /// `error:` (Postfix goes on, but counts it)
     Error,
+}
+
+/// The Postfix release whose match_list.c reads the list: releases differ
+/// in how they report a comment and read a `/file`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Release {
+    /// Postfix 3.7 (and before): a `#` token ends the list with `PNAME:
+    /// comment at end of line is not supported: TOKEN REST`; a `/file` is
+    /// read line by line, lines starting with `#` skipped.
+    V3_7,
+    /// Postfix 3.8: `PNAME: #comment after other text is not allowed: TOKEN
+    /// REST...` (mystrtokq_cw(), REST cut at 20 bytes); a `/file` is read
+    /// in logical lines (readlline(): continuation lines, comments and
+    /// blank lines skipped, text that continues nothing warned about).
+    V3_8,
+    /// Postfix 3.9 and later: as 3.8, and readlline() warns about a NUL
+    /// byte (`PATH, line N: text after null byte may be ignored`).
+    #[default]
+    V3_9,
+}
+
+impl Release {
+    /// The release of a Postfix version (`mail_version`: `3.10.13`,
+    /// `3.11-20260101`...); `None` when it is not `MAJOR.MINOR...`.
+    pub fn of_version(version: &[u8]) -> Option<Release> {
+        let text = std::str::from_utf8(version).ok()?;
+        let mut parts = text.split(['.', '-']);
+        let major: u32 = parts.next()?.parse().ok()?;
+        let minor: u32 = parts.next()?.parse().ok()?;
+        Some(match (major, minor) {
+            (..3, _) | (3, ..8) => Release::V3_7,
+            (3, 8) => Release::V3_8,
+            _ => Release::V3_9,
+        })
+    }
 }
 
 /// What [`MatchList::evaluate`] found.
@@ -127,15 +165,17 @@ fn mystrtokq<'a>(s: &mut &'a [u8]) -> Option<&'a [u8]> {
 pub type ReadFile<'a> = dyn FnMut(&[u8]) -> Result<Vec<u8>, i32> + 'a;
 
 impl MatchList {
-    /// match_list_init() for an address list named `pname` (Postfix's
-    /// parameter name). `Err` holds the fatal text.
+    /// match_list_init() of Postfix `release` for an address list named
+    /// `pname` (Postfix's parameter name). `Err` holds the fatal text.
     pub fn parse(
+        release: Release,
         pname: &[u8],
         list: &[u8],
         read_file: &mut ReadFile,
     ) -> Result<MatchList, Vec<u8>> {
         let mut l = MatchList {
             pname: pname.to_vec(),
+            release,
             ..MatchList::default()
         };
         l.parse_into(list, true, None, read_file)?;
@@ -152,14 +192,26 @@ impl MatchList {
         let mut bp = &text[..text.iter().position(|&c| c == 0).unwrap_or(text.len())];
         while let Some(start) = mystrtokq(&mut bp) {
             if start[0] == b'#' {
-                let warning = [
-                    &self.pname,
-                    b": comment at end of line is not supported: ".as_slice(),
-                    start,
-                    b" ",
-                    bp,
-                ]
-                .concat();
+                let warning = if self.release == Release::V3_7 {
+                    [
+                        &self.pname,
+                        b": comment at end of line is not supported: ".as_slice(),
+                        start,
+                        b" ",
+                        bp,
+                    ]
+                    .concat()
+                } else {
+                    [
+                        &self.pname,
+                        b": #comment after other text is not allowed: ".as_slice(),
+                        start,
+                        b" ",
+                        &bp[..bp.len().min(20)],
+                        b"...",
+                    ]
+                    .concat()
+                };
                 self.messages.push((Severity::Warning, warning));
                 break;
             }
@@ -189,13 +241,7 @@ impl MatchList {
                         e.positive = true;
                         self.entries.push(e);
                     }
-                    Ok(data) => {
-                        for (n, line) in data.split_inclusive(|&c| c == b'\n').enumerate() {
-                            if line.first() != Some(&b'#') {
-                                self.parse_into(line, positive, Some((item, n + 1)), read_file)?;
-                            }
-                        }
-                    }
+                    Ok(data) => self.parse_file(item, &data, positive, read_file)?,
                 }
             } else if is_dictionary(item) {
                 // dict_open()'s check, made when Postfix opens the table.
@@ -212,6 +258,45 @@ impl MatchList {
             } else {
                 self.entries
                     .push(entry(Kind::Address(item.to_ascii_lowercase())));
+            }
+        }
+        Ok(())
+    }
+
+    /// The patterns of `/file` `path`, whose text is `data`, read as the
+    /// release reads them.
+    fn parse_file(
+        &mut self,
+        path: &[u8],
+        data: &[u8],
+        positive: bool,
+        read_file: &mut ReadFile,
+    ) -> Result<(), Vec<u8>> {
+        if self.release == Release::V3_7 {
+            for (n, line) in data.split_inclusive(|&c| c == b'\n').enumerate() {
+                if line.first() != Some(&b'#') {
+                    self.parse_into(line, positive, Some((path, n + 1)), read_file)?;
+                }
+            }
+            return Ok(());
+        }
+        // Read first, then parse in order: Postfix reads a logical line,
+        // parses it, reads the next, and a fatal parse ends it all.
+        let mut events = Vec::new();
+        let opts = readlline::Options {
+            nul_warning: self.release >= Release::V3_9,
+            per_call_numbers: true,
+        };
+        readlline::read_logical_lines(data, path, opts, |e| {
+            events.push(match e {
+                Event::Line(n, text) => Ok((n, text.to_vec())),
+                Event::Warning(w) => Err(w),
+            })
+        });
+        for e in events {
+            match e {
+                Ok((n, text)) => self.parse_into(&text, positive, Some((path, n)), read_file)?,
+                Err(w) => self.messages.push((Severity::Warning, w)),
             }
         }
         Ok(())
@@ -287,7 +372,7 @@ mod tests {
 
     fn list(text: &str) -> MatchList {
         let mut no_files = |_: &[u8]| Err(libc::ENOENT);
-        MatchList::parse(b"mynetworks", text.as_bytes(), &mut no_files).unwrap()
+        MatchList::parse(Release::V3_7, b"mynetworks", text.as_bytes(), &mut no_files).unwrap()
     }
 
     #[test]
@@ -340,7 +425,7 @@ mod tests {
             assert_eq!(p, b"/f");
             Ok(b"# c\n10.0.0.1 !10.0.0.2\n\n10.0.0.3\n".to_vec())
         };
-        let l = MatchList::parse(b"p", b"!/f", &mut files).unwrap();
+        let l = MatchList::parse(Release::V3_7, b"p", b"!/f", &mut files).unwrap();
         let got: Vec<_> = l
             .entries
             .iter()
@@ -349,12 +434,79 @@ mod tests {
         assert_eq!(got, vec![(false, 2), (true, 2), (false, 4)]);
         let mut none = |_: &[u8]| Err(libc::ENOENT);
         assert_eq!(
-            MatchList::parse(b"p", b"1.2.3.4 !!", &mut none).unwrap_err(),
+            MatchList::parse(Release::V3_7, b"p", b"1.2.3.4 !!", &mut none).unwrap_err(),
             b"p: no pattern after '!'"
         );
         assert_eq!(
-            MatchList::parse(b"p", b"::1", &mut none).unwrap_err(),
+            MatchList::parse(Release::V3_7, b"p", b"::1", &mut none).unwrap_err(),
             b"open dictionary: expecting \"type:name\" form instead of \"::1\""
+        );
+    }
+
+    #[test]
+    fn releases_of_versions() {
+        let r = |v: &str| Release::of_version(v.as_bytes());
+        assert_eq!(r("3.7.11"), Some(Release::V3_7));
+        assert_eq!(r("3.6.4"), Some(Release::V3_7));
+        assert_eq!(r("2.11.0"), Some(Release::V3_7));
+        assert_eq!(r("3.8.6"), Some(Release::V3_8));
+        assert_eq!(r("3.9.0"), Some(Release::V3_9));
+        assert_eq!(r("3.10.13"), Some(Release::V3_9));
+        assert_eq!(r("3.11-20260101"), Some(Release::V3_9));
+        assert_eq!(r("4.0"), Some(Release::V3_9));
+        assert_eq!(r("3"), None);
+        assert_eq!(r("x.y"), None);
+    }
+
+    #[test]
+    fn comment_texts_and_files_by_release() {
+        // mystrtokq_cw() (3.8): "%s: #comment after other text is not
+        // allowed: %s %.20s..."; 3.7: "%s: comment at end of line is not
+        // supported: %s %s".
+        let parse = |r, text: &[u8], data: &[u8]| {
+            let data = data.to_vec();
+            let mut files = move |_: &[u8]| Ok(data.clone());
+            MatchList::parse(r, b"p", text, &mut files).unwrap()
+        };
+        let long = b"1.2.3.4 #c 0123456789abcdefghijklmnop";
+        let msg = |l: MatchList| l.messages[0].1.clone();
+        assert_eq!(
+            msg(parse(Release::V3_8, long, b"")),
+            b"p: #comment after other text is not allowed: #c 0123456789abcdefghij..."
+        );
+        assert_eq!(
+            msg(parse(Release::V3_7, long, b"")),
+            b"p: comment at end of line is not supported: #c 0123456789abcdefghijklmnop"
+        );
+        // A /file: 3.8 joins "  2.2.2.2" to the line before and skips the
+        // indented comment; 3.7 reads "  # x" as a comment token.
+        let data = b"1.1.1.1\n  2.2.2.2\n  # x\n3.3.3.3\n";
+        let l = parse(Release::V3_8, b"/f", data);
+        assert!(l.messages.is_empty(), "{:?}", l.messages);
+        let lines: Vec<_> = l
+            .entries
+            .iter()
+            .map(|e| e.source.clone().unwrap().1)
+            .collect();
+        assert_eq!(lines, vec![1, 1, 4]);
+        let l = parse(Release::V3_7, b"/f", data);
+        assert_eq!(l.entries.len(), 3);
+        assert_eq!(
+            msg(l),
+            b"p: comment at end of line is not supported: # x\n".to_vec()
+        );
+        // 3.9 warns about a NUL byte, counting lines from where each
+        // logical line's read began (readlline() passes no counter): the
+        // first read takes "1.1.1.1" and "# c"; the second, lines 1-2 of
+        // its own count, "2.2.2.2\0x" and its continuation.
+        let data = b"1.1.1.1\n# c\n2.2.2.2\x00x\n  3.3.3.3\n";
+        assert!(parse(Release::V3_8, b"/f", data).messages.is_empty());
+        assert_eq!(
+            parse(Release::V3_9, b"/f", data).messages,
+            vec![(
+                Severity::Warning,
+                b"/f, line 1-2: text after null byte may be ignored".to_vec()
+            )]
         );
     }
 }

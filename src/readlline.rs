@@ -48,15 +48,44 @@ pub enum Event<'a> {
     Warning(Vec<u8>),
 }
 
+/// How a Postfix release's readllines() reads, where releases differ.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Postfix 3.9 and later: warn `PATH, line N: text after null byte may
+    /// be ignored` (or `line N-M`) for a logical line that held a NUL byte
+    /// (also in a comment line it skipped).
+    pub nul_warning: bool,
+    /// The caller passes no line counter (Postfix's `readlline(buf, fp,
+    /// 0)`, as match_list.c reads a `/file`): the NUL warning's numbers
+    /// count from the start of each logical line's read (a stock quirk,
+    /// kept). Lines reported by [`Event::Line`] are numbered from the
+    /// start of the file either way.
+    pub per_call_numbers: bool,
+}
+
 /// Postfix's readllines() loop over the whole of `data`, read from `path`
 /// (for the warning texts): each logical line and each warning, in the
-/// order Postfix meets them, without keeping them.
-pub fn for_each_logical_line(data: &[u8], path: &[u8], mut event: impl FnMut(Event<'_>)) {
+/// order Postfix meets them, without keeping them (Postfix 3.7 and 3.8:
+/// no NUL warning).
+pub fn for_each_logical_line(data: &[u8], path: &[u8], event: impl FnMut(Event<'_>)) {
+    read_logical_lines(data, path, Options::default(), event)
+}
+
+/// [`for_each_logical_line`] as the release described by `opts` reads.
+pub fn read_logical_lines(
+    data: &[u8],
+    path: &[u8],
+    opts: Options,
+    mut event: impl FnMut(Event<'_>),
+) {
     let (mut pos, mut lineno) = (0, 0);
+    // The line count when the current readllines() call began.
+    let mut base = 0;
     let mut buf = Vec::new();
     loop {
         buf.clear();
         let mut first = 0;
+        let mut got_null = false;
         loop {
             let start = buf.len();
             let rest = &data[pos..];
@@ -65,14 +94,22 @@ pub fn for_each_logical_line(data: &[u8], path: &[u8], mut event: impl FnMut(Eve
                 None => (rest, false),
             };
             pos += line.len() + usize::from(newline);
+            got_null |= line.contains(&0);
             buf.extend_from_slice(line);
             if newline || buf.len() > start {
                 lineno += 1;
             }
-            match buf[start..].iter().find(|&&c| !is_space(c)) {
-                None | Some(b'#') => buf.truncate(start),
-                Some(_) if start == 0 => first = lineno,
-                Some(_) => {}
+            if buf[start..]
+                .iter()
+                .find(|&&c| !is_space(c))
+                .is_none_or(|&c| c == b'#')
+            {
+                buf.truncate(start);
+            }
+            // 3.9's readllines() also sets this for a skipped line; 3.7's
+            // does not, which shows only in the NUL warning 3.7 lacks.
+            if start == 0 {
+                first = lineno;
             }
             if !newline {
                 break;
@@ -80,6 +117,9 @@ pub fn for_each_logical_line(data: &[u8], path: &[u8], mut event: impl FnMut(Eve
             if !buf.is_empty() && data.get(pos).is_none_or(|&c| c != b'#' && !is_space(c)) {
                 break;
             }
+        }
+        if got_null && opts.nul_warning {
+            event(Event::Warning(nul_warning(path, first, lineno, base, opts)));
         }
         if buf.first().is_some_and(|&c| is_space(c)) {
             let shown = &buf[..buf.iter().position(|&c| c == 0).unwrap_or(buf.len())];
@@ -94,13 +134,33 @@ pub fn for_each_logical_line(data: &[u8], path: &[u8], mut event: impl FnMut(Eve
                 ]
                 .concat(),
             ));
+            // readllines() calls itself: the same count goes on.
             continue;
         }
         if buf.is_empty() {
             return;
         }
         event(Event::Line(first, &buf));
+        base = lineno;
     }
+}
+
+/// readllines()'s `PATH, line N[-M]: text after null byte may be ignored`.
+fn nul_warning(path: &[u8], first: usize, last: usize, base: usize, opts: Options) -> Vec<u8> {
+    let base = if opts.per_call_numbers { base } else { 0 };
+    let (first, last) = (first - base, last - base);
+    let lines = if first == last {
+        format!("line {first}")
+    } else {
+        format!("line {first}-{last}")
+    };
+    [
+        path,
+        b", ",
+        lines.as_bytes(),
+        b": text after null byte may be ignored",
+    ]
+    .concat()
 }
 
 #[cfg(test)]

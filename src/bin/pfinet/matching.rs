@@ -11,16 +11,20 @@
 
 use crate::{IPV6, fatal, text, warn};
 use pfinet::dict_cidr::Table;
-use pfinet::match_list::{MatchList, Severity};
+use pfinet::match_list::{MatchList, Release, Severity};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: pfinet match [--parameter NAME] PATTERNS ADDRESS
+const USAGE: &str =
+    "usage: pfinet match [--parameter NAME] [--postfix-version X.Y] PATTERNS ADDRESS
        pfinet match --cidr FILE ADDRESS
   PATTERNS  an address match list as in main.cf (mynetworks, debug_peer_list...):
             comma/space separated, `!` negates, first match wins, /file/name
             reads patterns from a file; type:table entries are not looked up
             (reported, and taken as not matching)
   --parameter NAME  the parameter named in Postfix's messages (default: mynetworks)
+  --postfix-version X.Y  read the list as that Postfix release does (comments,
+                    /file patterns); default: the installed Postfix's
+                    (`postconf -h mail_version`), else the newest
   --cidr FILE       look ADDRESS up in a cidr: table instead (as `postmap -q`)
   Exit status: 0 match, 1 no match, 2 error.";
 
@@ -30,8 +34,27 @@ fn read_file(path: &[u8]) -> Result<Vec<u8>, i32> {
         .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
 }
 
-fn list(pname: &[u8], patterns: &[u8], addr: &[u8]) -> ExitCode {
-    let list = match MatchList::parse(pname, patterns, &mut read_file) {
+/// The release to read lists as: `--postfix-version`, else the installed
+/// Postfix's, else the newest.
+fn release(given: Option<&[u8]>) -> Result<Release, ExitCode> {
+    if let Some(v) = given {
+        return Release::of_version(v)
+            .ok_or_else(|| fatal(&[b"bad --postfix-version: ", v].concat()));
+    }
+    let installed = ["postconf", "/usr/sbin/postconf"].iter().find_map(|cmd| {
+        let out = std::process::Command::new(cmd)
+            .args(["-h", "mail_version"])
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())?;
+        Release::of_version(out.stdout.trim_ascii())
+    });
+    Ok(installed.unwrap_or_default())
+}
+
+fn list(release: Release, pname: &[u8], patterns: &[u8], addr: &[u8]) -> ExitCode {
+    let list = match MatchList::parse(release, pname, patterns, &mut read_file) {
         Ok(l) => l,
         Err(why) => return fatal(&why),
     };
@@ -124,17 +147,22 @@ fn cidr(file: &[u8], addr: &[u8]) -> ExitCode {
 
 /// Runs the command.
 pub fn run(argv: &[Vec<u8>]) -> ExitCode {
-    let a = match crate::args::parse(argv, &["--parameter", "--cidr"], &[], USAGE) {
+    let opts = ["--parameter", "--cidr", "--postfix-version"];
+    let a = match crate::args::parse(argv, &opts, &[], USAGE) {
         Ok(a) => a,
         Err(code) => return code,
     };
     match (a.get("--cidr"), a.operands.as_slice()) {
         (Some(file), [addr]) => cidr(file, addr),
-        (None, [patterns, addr]) => list(
-            a.get("--parameter").unwrap_or(b"mynetworks"),
-            patterns,
-            addr,
-        ),
+        (None, [patterns, addr]) => match release(a.get("--postfix-version")) {
+            Ok(r) => list(
+                r,
+                a.get("--parameter").unwrap_or(b"mynetworks"),
+                patterns,
+                addr,
+            ),
+            Err(code) => code,
+        },
         _ => fatal(b"match needs PATTERNS ADDRESS, or --cidr FILE ADDRESS (see --help)"),
     }
 }
