@@ -165,11 +165,19 @@ pub fn mynetworks_core(
             }
         }
     }
-    // Keep the first of repeated patterns, in order (been_here_fixed).
+    // Keep the first of repeated patterns, in order: Postfix runs its
+    // duplicate filter (been_here_fixed(), which logs "been_here: PATTERN:
+    // 0" or ": 1" under msg_verbose) only when there is more than one.
+    let filter = patterns.len() > 1;
     let mut seen = std::collections::HashSet::with_capacity(patterns.len());
     let mut result = Vec::new();
     for p in patterns {
-        if seen.insert(p.clone()) {
+        let repeated = !seen.insert(p.clone());
+        if filter && diag.verbose() != 0 {
+            let status = if repeated { "1" } else { "0" };
+            diag.info(format!("been_here: {p}: {status}").as_bytes());
+        }
+        if !repeated {
             result.extend_from_slice(p.as_bytes());
             result.push(b' ');
         }
@@ -346,6 +354,51 @@ mod tests {
         assert_eq!(
             ipv6_pattern(a, &m, STYLE_HOST),
             "[2001:db8:ffff:ffff::1]/128"
+        );
+    }
+
+    #[test]
+    fn duplicate_filter_logs_as_been_here() {
+        // global/mynetworks.c filters duplicates with been_here_fixed()
+        // when it made more than one pattern; been_here.c logs
+        // "been_here: %s: %d" (1: seen before) under msg_verbose.
+        let run = |addrs: &[[u8; 4]], masks: &[[u8; 4]]| {
+            let mut diag = crate::diag::Collect {
+                verbose: 1,
+                ..Default::default()
+            };
+            let a: Vec<SockAddr> = addrs.iter().map(|a| SockAddr::V4(*a)).collect();
+            let m: Vec<SockAddr> = masks.iter().map(|m| SockAddr::V4(*m)).collect();
+            let mut lists = |_: &mut dyn Diag| Ok((a.clone(), m.clone()));
+            let r = mynetworks_core(b"subnet", b"subnet", true, true, &mut diag, &mut lists);
+            let logged: Vec<String> = diag
+                .messages
+                .iter()
+                .map(|(_, t)| String::from_utf8_lossy(t).into_owned())
+                .filter(|t| t.starts_with("been_here") || t.starts_with("mynetworks_core"))
+                .collect();
+            (String::from_utf8(r.unwrap()).unwrap(), logged)
+        };
+        let m8 = [255, 0, 0, 0];
+        let m24 = [255, 255, 255, 0];
+        assert_eq!(
+            run(
+                &[[127, 0, 0, 1], [192, 0, 2, 1], [192, 0, 2, 77]],
+                &[m8, m24, m24]
+            ),
+            (
+                "127.0.0.0/8 192.0.2.0/24 ".to_string(),
+                vec![
+                    "been_here: 127.0.0.0/8: 0".to_string(),
+                    "been_here: 192.0.2.0/24: 0".to_string(),
+                    "been_here: 192.0.2.0/24: 1".to_string(),
+                    "mynetworks_core: 127.0.0.0/8 192.0.2.0/24 ".to_string(),
+                ]
+            )
+        );
+        assert_eq!(
+            run(&[[127, 0, 0, 1]], &[m8]).1,
+            vec!["mynetworks_core: 127.0.0.0/8 ".to_string()]
         );
     }
 }
