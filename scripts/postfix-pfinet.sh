@@ -3,8 +3,8 @@
 # Postfix unit test that stock Postfix passes, and its programs take the
 # replaced functions from libpfinet.a.
 #
-#   scripts/postfix-pfinet.sh [--version 3.7.11|3.10.13] [--rebuild] [--build-only]
-#                                                        (default 3.7.11)
+#   scripts/postfix-pfinet.sh [--version 3.7.11|3.8.6|3.10.13|3.11.6] [--rebuild]
+#                             [--build-only]             (default 3.7.11)
 #
 # Steps (each one logs a "== step" header; the result is a summary at the
 # end and the exit status: 0 only when every check passed):
@@ -14,7 +14,11 @@
 #     the native libraries rustc says a static link needs.
 #  2. Trees, in <cache>/<version>-pfinet/ (git-ignored; <cache> is
 #     $PFINET_CACHE or .cache/postfix, as for scripts/stock-postfix.sh):
-#       src/      Debian's source package (apt-get source), never built
+#       src/      the pristine source, never built: Debian's source package
+#                 (apt-get source), or for a release Debian's archive lacks
+#                 the tarball in $PFINET_POSTFIX_SOURCES, checked against its
+#                 SHA256SUMS (scripts/postfix-versions.sh; exit status 3
+#                 when the source cannot be had)
 #       stock/    a copy of scripts/stock-postfix.sh's stock tree
 #                 (CCARGS="-DNO_NIS"), completed with Postfix's "make"
 #       patched/  src/ + patches/postfix-pfinet.patch (patch -p1
@@ -79,7 +83,7 @@ while [ $# -gt 0 ]; do
 done
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$script_dir/postfix-versions.sh"
-debver=$(postfix_debian_version "$version") || exit 2
+source_label=$(postfix_source_label "$version") || exit 2
 
 repo_root=$(cd "$script_dir/.." && pwd)
 patch_file=$repo_root/patches/postfix-pfinet.patch
@@ -136,6 +140,11 @@ flock 9
 failures=()
 fail() { failures+=("$*"); echo "FAIL: $*"; }
 
+# A release Debian's archive lacks: is its checked tarball there? (status 3)
+if [ -z "$(postfix_debian_version "$version")" ] && ! postfix_check_tarball "$version" >/dev/null; then
+    echo "FAILED: no source for Postfix $version ($source_label)"; exit 3
+fi
+
 # ---------------------------------------------------------------------------
 step "1. pfinet (cargo, feature postfix)"
 export CARGO_TARGET_DIR=$repo_root/target/postfix-pfinet
@@ -156,7 +165,9 @@ echo "native-static-libs: $native_libs"
 
 # ---------------------------------------------------------------------------
 step "2. Postfix trees: stock (scripts/stock-postfix.sh) and patched"
-stock_cache=$(bash "$script_dir/stock-postfix.sh" --version "$version" | tail -n1)
+rc=0
+stock_cache=$(bash "$script_dir/stock-postfix.sh" --version "$version" | tail -n1) || rc=$?
+[ "$rc" = 0 ] || { [ "$rc" = 3 ] && echo "FAILED: no source for Postfix $version ($source_label)"; exit "$rc"; }
 [ -f "$stock_cache/.complete" ] || die "stock-postfix.sh gave no complete tree"
 
 # Postfix's default mail_owner and setgid_group, which its test drivers
@@ -167,7 +178,10 @@ getent passwd postfix >/dev/null ||
         --shell /usr/sbin/nologin postfix
 
 # The pristine source, fetched once (postfix-versions.sh).
-postfix_fetch_source "$version" "$work/src" || die "apt-get source postfix=$debver"
+rc=0
+postfix_fetch_source "$version" "$work/src" || rc=$?
+[ "$rc" = 0 ] || { log "FAILED: no source for Postfix $version ($source_label)"
+                   echo "FAILED: no source for Postfix $version ($source_label)"; exit "$rc"; }
 
 # build_done <tree> <stamp text>: is <tree> built from these inputs?
 build_done() { [ -z "$rebuild" ] && [ -f "$1/.pfinet-stamp" ] && [ "$(cat "$1/.pfinet-stamp")" = "$2" ]; }

@@ -3,7 +3,7 @@
 # dynamicmaps=yes pie=yes, Debian's compiler and linker flags) with pfinet,
 # for tests/postfix_shared.rs, which checks the result.
 #
-#   scripts/postfix-shared.sh [--version 3.7.11|3.10.13] [--rebuild]   (default 3.10.13)
+#   scripts/postfix-shared.sh [--version 3.7.11|3.8.6|3.10.13|3.11.6] [--rebuild]   (default 3.10.13)
 #
 #  1. pfinet: `make postfix-object` (cargo, feature "postfix") in its own
 #     target dir, target/postfix-shared/: release/pfinet-postfix.o, the one
@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
 done
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$script_dir/postfix-versions.sh"
-debver=$(postfix_debian_version "$version") || exit 2
+source_label=$(postfix_source_label "$version") || exit 2
 
 repo_root=$(cd "$script_dir/.." && pwd)
 patch_file=$repo_root/patches/postfix-pfinet.patch
@@ -61,7 +61,7 @@ make -C "$repo_root" -s postfix-object >"$work/pfinet.log" 2>&1 ||
 pfinet_obj=$CARGO_TARGET_DIR/release/pfinet-postfix.o
 [ -f "$pfinet_obj" ] || die "no $pfinet_obj"
 
-postfix_fetch_source "$version" "$work/src" || die "apt-get source postfix=$debver"
+postfix_fetch_source "$version" "$work/src" || die "no source for Postfix $version ($source_label)"
 
 flags=$(DEB_BUILD_MAINT_OPTIONS="hardening=+all optimize=+lto" \
         DEB_LDFLAGS_MAINT_STRIP=-Wl,-Bsymbolic-functions dpkg-buildflags --export=sh)

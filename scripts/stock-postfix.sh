@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Fetch and build stock Postfix from Debian's source package, for pfinet's
-# differential tests (c_tests/driver.c is linked against these trees).
+# Fetch and build stock Postfix, for pfinet's differential tests
+# (c_tests/driver.c is linked against these trees). The source is Debian's
+# source package where Debian's archive has the release (3.7.11, 3.10.13),
+# otherwise the upstream tarball in $PFINET_POSTFIX_SOURCES, checked against
+# the SHA256SUMS file there (scripts/postfix-versions.sh). Exit status 3: the
+# release's source cannot be had here.
 #
-#   scripts/stock-postfix.sh [--version 3.7.11|3.10.13]     (default 3.7.11)
+#   scripts/stock-postfix.sh [--version 3.7.11|3.8.6|3.10.13|3.11.6]  (default 3.7.11)
 #
 # Result: <cache>/<version>/ holding two trees, in each of which libutil.a
 # and libglobal.a (all the driver needs) are built:
@@ -39,7 +43,7 @@ done
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$script_dir/postfix-versions.sh"
-debver=$(postfix_debian_version "$version") || exit 2
+source_label=$(postfix_source_label "$version") || exit 2
 
 repo_root=$(cd "$script_dir/.." && pwd)
 base=${PFINET_CACHE:-$repo_root/.cache/postfix}
@@ -94,14 +98,16 @@ rm -rf "$base/.build-$version".*
 tmp=$(mktemp -d "$base/.build-$version.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-log "fetching postfix=$debver (apt-get source) into $tmp"
-(cd "$tmp" && apt-get source -qq -o APT::Sandbox::User=root --only-source "postfix=$debver")
+log "fetching $source_label into $tmp"
 src=$tmp/postfix-$version
-if [ ! -f "$src/makedefs" ]; then
-    log "apt-get source did not produce $src"
-    exit 1
+rc=0
+postfix_fetch_source "$version" "$src" || rc=$?
+if [ "$rc" -ne 0 ]; then
+    log "cannot fetch the source of Postfix $version ($source_label)"
+    exit "$rc"
 fi
-rm -f "$tmp"/postfix_* # .dsc, .orig.tar.gz, .debian.tar.xz, signatures
+source_line=$(cat "$src/.complete")   # postfix=<Debian version> or the tarball's
+rm -f "$src/.complete"
 
 # The WARN value that Postfix's top-level Makefile passes to each directory.
 postfix_warn="-Wmissing-prototypes -Wformat -Wno-comment -fno-common"
@@ -143,7 +149,7 @@ build_tree stock-noipv6 "-DNO_NIS -DNO_IPV6"
 rm -rf "$src"
 
 {
-    echo "postfix=$debver"
+    echo "$source_line"
     echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 } >"$tmp/.complete"
 

@@ -10,7 +10,9 @@
 #     themselves. Also the robustness tests: ASan+UBSan and valgrind runs
 #     (memcheck), the panic boundary, impossible arguments (misuse), fault
 #     injection (faults, root) and the thread stress test (threads).
-#   - Postfix 3.7.11 and 3.10.13 built with pfinet (patches/): Postfix's own
+#   - Postfix 3.7.11, 3.8.6, 3.10.13 and 3.11.6 built with pfinet (patches/;
+#     3.8.6 and 3.11.6 from the tarballs in $PFINET_POSTFIX_SOURCES, default
+#     ../shared/postfix-src beside the repository): Postfix's own
 #     unit tests on stock and patched trees, the nm/ld proof of the swap,
 #     postconf mynetworks stock vs patched (scripts/postfix-pfinet.sh);
 #     and 3.10.13 built shared as distributions do (tests/postfix_shared.rs).
@@ -20,6 +22,7 @@
 #     (scripts/debian-serve.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PFINET_POSTFIX_SOURCES=${PFINET_POSTFIX_SOURCES:-$PWD/../shared/postfix-src}
 
 bash scripts/apt-setup.sh
 bash scripts/stock-postfix.sh >/dev/null
@@ -36,8 +39,9 @@ RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
 bash scripts/msrv-check.sh
 
 # Postfix built with pfinet (also builds the trees tests/postfix_netns.rs uses).
-bash scripts/postfix-pfinet.sh --version 3.7.11
-bash scripts/postfix-pfinet.sh --version 3.10.13
+for v in 3.7.11 3.8.6 3.10.13 3.11.6; do
+    bash scripts/postfix-pfinet.sh --version "$v"
+done
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
