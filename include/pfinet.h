@@ -121,16 +121,6 @@ typedef struct VSTRING VSTRING;
 
 
 /**
- * sizeof(struct lifreq) and offsetof(struct lifreq, lifr_addr) (illumos).
- */
-#define LIFREQ_SIZE 376
-
-/**
- * Offset of lifr_addr in struct lifreq.
- */
-#define LIFR_ADDR 40
-
-/**
  * mynetworks_style = class.
  */
 #define STYLE_CLASS (1 << 0)
@@ -144,6 +134,16 @@ typedef struct VSTRING VSTRING;
  * mynetworks_style = host.
  */
 #define STYLE_HOST (1 << 2)
+
+/**
+ * sizeof(struct lifreq) and offsetof(struct lifreq, lifr_addr) (illumos).
+ */
+#define LIFREQ_SIZE 376
+
+/**
+ * Offset of lifr_addr in struct lifreq.
+ */
+#define LIFR_ADDR 40
 
 /**
  * Do not log why an address is rejected.

@@ -487,31 +487,6 @@ pub mod abi {
             std::ptr::null_mut()
         })
     }
-
-    /// A parsed entry as the compiled tables take it.
-    pub fn rule(e: &CIDR_MATCH) -> crate::addr_index::CidrRule {
-        use crate::addr_index::CidrRule;
-        let family = if i32::from(e.addr_family) == libc::AF_INET6 {
-            Family::V6
-        } else {
-            Family::V4
-        };
-        let (mut net, mut mask) = ([0u8; 16], [0u8; 16]);
-        let n = usize::from(e.addr_byte_count).min(CIDR_MATCH_ABYTES);
-        net[..n].copy_from_slice(&e.net_bytes[..n]);
-        mask[..n].copy_from_slice(&e.mask_bytes[..n]);
-        let p = CidrPattern {
-            family,
-            net,
-            mask,
-            mask_shift: e.mask_shift,
-        };
-        match e.op {
-            CIDR_MATCH_OP_IF => CidrRule::If(p, e.r#match != 0),
-            CIDR_MATCH_OP_ENDIF => CidrRule::Endif,
-            _ => CidrRule::Match(p, e.r#match != 0),
-        }
-    }
 }
 
 pub use abi::CIDR_MATCH;

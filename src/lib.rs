@@ -22,6 +22,7 @@ pub mod api;
 pub mod api_index;
 pub mod cidr_file;
 pub mod cidr_match;
+pub mod cidr_table;
 pub mod diag;
 pub mod dict_cidr;
 pub mod fast_hash;
@@ -37,10 +38,9 @@ pub mod match_ops;
 pub mod mynetworks;
 pub mod name_index;
 pub mod name_mask;
-#[cfg(target_os = "linux")]
-pub mod netlink;
 pub mod own_inet_addr;
 pub mod readlline;
+pub mod sockaddr;
 pub mod sys;
 #[cfg(test)]
 mod test_rng;

@@ -16,7 +16,8 @@
 //! "mynetworks_core: RESULT" under msg_verbose.
 
 use crate::diag::{Diag, Fatal};
-use crate::inet_addr_list::{AddrList, SockAddr};
+use crate::inet_addr_list::AddrList;
+use crate::sockaddr::SockAddr;
 use std::fmt::Write;
 
 use crate::inet_pton::{ntop4, ntop4_text, ntop6};

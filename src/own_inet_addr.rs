@@ -29,10 +29,11 @@ use std::collections::HashMap;
 
 use crate::diag::{Diag, Fatal};
 use crate::fast_hash::FastHash;
-use crate::inet_addr_list::{AddrList, SockAddr};
+use crate::inet_addr_list::AddrList;
 use crate::inet_addr_local::{Config, Method, run};
 use crate::inet_proto::InetProtoInfo;
 use crate::name_mask::mystrtok;
+use crate::sockaddr::SockAddr;
 use crate::sys::Sys;
 
 /// inet_interfaces = all.

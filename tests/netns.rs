@@ -375,7 +375,7 @@ fn check_topology(topology: &str, batch: &str, protocols: &[Option<&str>], fixtu
     );
 }
 
-/// Step 3: pfinet::netlink::getifaddrs() against glibc's getifaddrs()
+/// Step 3: pfinet::sys::netlink::getifaddrs() against glibc's getifaddrs()
 /// (its entries of the same families, in order), inside the namespace.
 fn netlink_vs_libc(ns: &Netns) -> Vec<String> {
     std::thread::scope(|scope| {
@@ -400,7 +400,7 @@ fn netlink_vs_libc(ns: &Netns) -> Vec<String> {
                         }
                         kept
                     });
-                    let got = pfinet::netlink::getifaddrs(&families);
+                    let got = pfinet::sys::netlink::getifaddrs(&families);
                     if got != want {
                         failures.push(format!(
                             "netlink vs libc getifaddrs, families {families:?}: {} vs {} entries\n\

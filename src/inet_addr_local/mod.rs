@@ -29,7 +29,8 @@ pub mod siocgif;
 pub mod siocglif;
 
 use crate::diag::{Diag, Fatal};
-use crate::inet_addr_list::{AddrList, SockAddr};
+use crate::inet_addr_list::AddrList;
+use crate::sockaddr::SockAddr;
 use crate::sys;
 use crate::sys::Sys;
 

@@ -14,8 +14,8 @@
 //! configuration".
 
 use super::{Event, m};
-use crate::inet_addr_list::SockAddr;
 use crate::mask_addr::mask_addr;
+use crate::sockaddr::SockAddr;
 use crate::sys::Sys;
 
 /// The file Linux lists its IPv6 addresses in.
