@@ -28,6 +28,7 @@ use crate::cidr_match::abi::{
 use crate::cidr_match::{CidrPattern, Family};
 use crate::diag::HostDiag;
 use crate::dict_cidr::{Compiled, Loader, TooLarge, load};
+use crate::ffi::{Handle, Required};
 use crate::{ffi, host};
 
 /// A cidr table being loaded, then compiled; or a compiled file.
@@ -39,6 +40,8 @@ pub enum CIDR_TABLE {
     /// From cidr_table_open_compiled().
     Mapped(crate::cidr_file::MappedTable),
 }
+
+impl Handle for CIDR_TABLE {}
 
 /// `CIDR_TABLE *cidr_table_open_compiled(const char *mapname, const
 /// struct stat *st)`: the compiled file of table `mapname`
@@ -58,10 +61,9 @@ pub unsafe extern "C" fn cidr_table_open_compiled(
     const F: &str = "cidr_table_open_compiled";
     ffi::postfix_boundary(F, || {
         // SAFETY: the caller passes a C string.
-        let mapname =
-            unsafe { ffi::bytes(mapname) }.unwrap_or_else(|| ffi::null_arg(F, "map name"));
+        let mapname = unsafe { ffi::bytes(mapname) }.required_by(F, "map name");
         // SAFETY: the caller passes a struct stat.
-        let st = unsafe { st.as_ref() }.unwrap_or_else(|| ffi::null_arg(F, "stat"));
+        let st = unsafe { st.as_ref() }.required_by(F, "stat");
         if mapname.first() == Some(&b'{') {
             return std::ptr::null_mut();
         }
@@ -80,7 +82,7 @@ pub unsafe extern "C" fn cidr_table_open_compiled(
                 for w in warnings {
                     host::warn(&w);
                 }
-                Box::into_raw(Box::new(CIDR_TABLE::Mapped(table)))
+                CIDR_TABLE::Mapped(table).into_raw()
             }
             Ok(None) => std::ptr::null_mut(),
             Err(not_used) => {
@@ -107,8 +109,7 @@ pub unsafe extern "C" fn cidr_table_read(mapname: *const c_char, fd: c_int) -> *
     const F: &str = "cidr_table_read";
     ffi::postfix_boundary(F, || {
         // SAFETY: the caller passes a C string.
-        let mapname =
-            unsafe { ffi::bytes(mapname) }.unwrap_or_else(|| ffi::null_arg(F, "map name"));
+        let mapname = unsafe { ffi::bytes(mapname) }.required_by(F, "map name");
         let Some(data) = read_fd(fd) else {
             return std::ptr::null_mut();
         };
@@ -116,7 +117,7 @@ pub unsafe extern "C" fn cidr_table_read(mapname: *const c_char, fd: c_int) -> *
             return std::ptr::null_mut();
         }
         match load(mapname, &data, IPV6, &mut HostDiag) {
-            Ok(table) => Box::into_raw(Box::new(CIDR_TABLE::Compiled(table))),
+            Ok(table) => CIDR_TABLE::Compiled(table).into_raw(),
             Err(TooLarge::Rules) => host::fatal(b"cidr table: too many rules"),
             Err(TooLarge::Values) => host::fatal(b"cidr table: too much result text"),
         }
@@ -166,7 +167,7 @@ fn read_fd(fd: c_int) -> Option<Vec<u8>> {
 #[unsafe(no_mangle)]
 pub extern "C" fn cidr_table_create() -> *mut CIDR_TABLE {
     ffi::postfix_boundary("cidr_table_create", || {
-        Box::into_raw(Box::new(CIDR_TABLE::Loading(Loader::default())))
+        CIDR_TABLE::Loading(Loader::default()).into_raw()
     })
 }
 
@@ -187,14 +188,14 @@ pub unsafe extern "C" fn cidr_table_add(
     const F: &str = "cidr_table_add";
     ffi::postfix_boundary(F, || {
         // SAFETY: the caller passes a live table from cidr_table_create().
-        let table = unsafe { table.as_mut() }.unwrap_or_else(|| ffi::null_arg(F, "table"));
+        let table = unsafe { CIDR_TABLE::try_mut(table) }.required_by(F, "table");
         let CIDR_TABLE::Loading(loader) = table else {
             host::panic(b"cidr_table_add: table already finished")
         };
         // SAFETY: the caller passes a parsed CIDR_MATCH.
-        let info = unsafe { info.as_ref() }.unwrap_or_else(|| ffi::null_arg(F, "CIDR_MATCH"));
+        let info = unsafe { info.as_ref() }.required_by(F, "CIDR_MATCH");
         // SAFETY: the caller passes a C string.
-        let value = unsafe { ffi::bytes(value) }.unwrap_or_else(|| ffi::null_arg(F, "value"));
+        let value = unsafe { ffi::bytes(value) }.required_by(F, "value");
         let line = usize::try_from(lineno).unwrap_or(0);
         if let Err(why) = loader.add(rule(info), value, line) {
             host::fatal(match why {
@@ -218,10 +219,9 @@ pub unsafe extern "C" fn cidr_table_finish(table: *mut CIDR_TABLE, mapname: *con
     const F: &str = "cidr_table_finish";
     ffi::postfix_boundary(F, || {
         // SAFETY: the caller passes a live table from cidr_table_create().
-        let table = unsafe { table.as_mut() }.unwrap_or_else(|| ffi::null_arg(F, "table"));
+        let table = unsafe { CIDR_TABLE::try_mut(table) }.required_by(F, "table");
         // SAFETY: the caller passes a C string.
-        let mapname =
-            unsafe { ffi::bytes(mapname) }.unwrap_or_else(|| ffi::null_arg(F, "map name"));
+        let mapname = unsafe { ffi::bytes(mapname) }.required_by(F, "map name");
         match std::mem::replace(table, CIDR_TABLE::Loading(Loader::default())) {
             CIDR_TABLE::Loading(loader) => {
                 *table = CIDR_TABLE::Compiled(loader.finish(mapname, IPV6, &mut HostDiag))
@@ -248,14 +248,14 @@ pub unsafe extern "C" fn cidr_table_lookup(
     const F: &str = "cidr_table_lookup";
     ffi::postfix_boundary(F, || {
         // SAFETY: the caller passes a finished table from cidr_table_create().
-        let table = unsafe { table.as_ref() }.unwrap_or_else(|| ffi::null_arg(F, "table"));
+        let table = unsafe { CIDR_TABLE::try_ref(table) }.required_by(F, "table");
         let view = match table {
             CIDR_TABLE::Compiled(t) => t.view(),
             CIDR_TABLE::Mapped(t) => t.view(),
             CIDR_TABLE::Loading(_) => host::panic(b"cidr_table_lookup: table not finished"),
         };
         // SAFETY: the caller passes a C string.
-        let key = unsafe { ffi::bytes(key) }.unwrap_or_else(|| ffi::null_arg(F, "key"));
+        let key = unsafe { ffi::bytes(key) }.required_by(F, "key");
         // The result ends with its NUL (View::lookup), so it is a C string.
         view.lookup(key)
             .map_or(std::ptr::null(), |v| v.as_ptr().cast())
@@ -268,12 +268,9 @@ pub unsafe extern "C" fn cidr_table_lookup(
 /// `table` came from cidr_table_create() and is not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cidr_table_free(table: *mut CIDR_TABLE) {
-    ffi::postfix_boundary("cidr_table_free", || {
-        if !table.is_null() {
-            // SAFETY: it came from Box::into_raw in cidr_table_create().
-            drop(unsafe { Box::from_raw(table) });
-        }
-    })
+    // SAFETY: null or a table from cidr_table_create() (or the other
+    // constructors), not used again.
+    ffi::postfix_boundary("cidr_table_free", || unsafe { CIDR_TABLE::free(table) })
 }
 
 /// A parsed entry as the compiled tables take it.

@@ -257,6 +257,10 @@ fn permute<T>(v: &mut [T], order: &[u32]) {
 }
 
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
+#[allow(unsafe_code)]
+// the Postfix-named C functions
+// Not yet split into one unsafe operation per block (issue 14, item 2).
+#[allow(clippy::multiple_unsafe_ops_per_block)]
 pub mod abi {
     use super::*;
     use crate::{ffi, host};
@@ -516,7 +520,11 @@ pub mod abi {
         unsafe extern "C" {
             fn sock_addr_cmp_addr(sa: *const sockaddr, sb: *const sockaddr) -> c_int;
         }
-        extern "C" fn comp(a: *const c_void, b: *const c_void) -> c_int {
+        /// qsort()'s comparator: Postfix's sock_addr_cmp_addr().
+        ///
+        /// # Safety
+        /// `a` and `b` point to sockaddr_storage list entries.
+        unsafe extern "C" fn comp(a: *const c_void, b: *const c_void) -> c_int {
             // SAFETY: qsort and uniq_sorted pass pointers to list entries,
             // which are sockaddr_storage holding an AF_INET/AF_INET6 address.
             unsafe { sock_addr_cmp_addr(a.cast(), b.cast()) }
@@ -531,10 +539,13 @@ pub mod abi {
             )
         };
         let mut cmp = |a: &sockaddr_storage, b: &sockaddr_storage| {
-            Ok::<_, std::convert::Infallible>(comp(
-                (a as *const sockaddr_storage).cast(),
-                (b as *const sockaddr_storage).cast(),
-            ))
+            // SAFETY: two list entries, by reference.
+            Ok::<_, std::convert::Infallible>(unsafe {
+                comp(
+                    (a as *const sockaddr_storage).cast(),
+                    (b as *const sockaddr_storage).cast(),
+                )
+            })
         };
         match uniq_sorted(entries, &mut cmp) {
             Ok(n) => n,
@@ -560,6 +571,8 @@ pub mod abi {
 pub use abi::INET_ADDR_LIST;
 
 #[cfg(test)]
+#[allow(unsafe_code)] // the C library as the tests' oracle
+#[allow(clippy::multiple_unsafe_ops_per_block)]
 mod tests {
     use super::*;
 
@@ -620,7 +633,9 @@ mod tests {
     fn merge_sort_is_glibc_qsort_with_a_wrapping_comparator() {
         // The oracle is the C library's qsort itself, called with Postfix's
         // comparator on IPv4 words spread over the whole range.
-        extern "C" fn cmp(a: *const libc::c_void, b: *const libc::c_void) -> libc::c_int {
+        /// # Safety
+        /// `a` and `b` point into the u32 array below.
+        unsafe extern "C" fn cmp(a: *const libc::c_void, b: *const libc::c_void) -> libc::c_int {
             // SAFETY: qsort passes pointers into the u32 array below.
             let (a, b) = unsafe { (*a.cast::<u32>(), *b.cast::<u32>()) };
             a.wrapping_sub(b) as i32
@@ -659,7 +674,9 @@ mod tests {
             addr: [u8; 16],
             pos: u32,
         }
-        extern "C" fn cmp(a: *const libc::c_void, b: *const libc::c_void) -> libc::c_int {
+        /// # Safety
+        /// `a` and `b` point into the Rec array below.
+        unsafe extern "C" fn cmp(a: *const libc::c_void, b: *const libc::c_void) -> libc::c_int {
             // SAFETY: qsort passes pointers into the Rec array below.
             let (a, b) = unsafe { (&*a.cast::<Rec>(), &*b.cast::<Rec>()) };
             if a.family != b.family {
@@ -722,12 +739,11 @@ mod tests {
             while m < n {
                 want.push(list[recs[m].pos as usize]);
                 let first = recs[m];
-                while m + 1 < n
-                    && cmp(
-                        (&first as *const Rec).cast(),
-                        (&recs[m + 1] as *const Rec).cast(),
-                    ) == 0
-                {
+                // SAFETY: two records of the array, by reference.
+                let same = |a: &Rec, b: &Rec| unsafe {
+                    cmp((a as *const Rec).cast(), (b as *const Rec).cast()) == 0
+                };
+                while m + 1 < n && same(&first, &recs[m + 1]) {
                     m += 1;
                 }
                 m += 1;

@@ -230,6 +230,10 @@ pub fn to_vec(list: &dyn AddrList) -> Vec<SockAddr> {
 }
 
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
+#[allow(unsafe_code)]
+// the Postfix-named C functions
+// Not yet split into one unsafe operation per block (issue 14, item 2).
+#[allow(clippy::multiple_unsafe_ops_per_block)]
 pub mod abi {
     use super::*;
     use crate::diag::HostDiag;

@@ -149,6 +149,7 @@ pub fn scan_hex(s: &[u8], mut at: usize) -> Option<(u32, usize)> {
 }
 
 #[cfg(test)]
+#[allow(unsafe_code)] // the C library as the tests' oracle
 mod tests {
     use super::*;
 

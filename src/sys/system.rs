@@ -86,14 +86,11 @@ pub fn libc_getaddrinfo(host: &[u8], family: i32) -> Result<Vec<SockAddr>, i32> 
     while !p.is_null() {
         // SAFETY: p is an entry of the list getaddrinfo returned;
         // ai_addr holds ai_addrlen bytes.
-        unsafe {
-            let ai = &*p;
-            out.push(SockAddr::from_bytes(
-                &copy(ai.ai_addr.cast(), ai.ai_addrlen as usize),
-                None,
-            ));
-            p = ai.ai_next;
-        }
+        let ai = unsafe { &*p };
+        // SAFETY: as above: ai_addr holds ai_addrlen bytes (or is null).
+        let bytes = unsafe { copy(ai.ai_addr.cast(), ai.ai_addrlen as usize) };
+        out.push(SockAddr::from_bytes(&bytes, None));
+        p = ai.ai_next;
     }
     // SAFETY: res came from getaddrinfo and is freed once.
     unsafe { libc::freeaddrinfo(res) };
@@ -117,24 +114,29 @@ pub fn libc_getifaddrs() -> Result<Vec<Ifaddr>, i32> {
         // of at least the size of their family (the netmask is read
         // with the address's family, as Postfix does: glibc stores
         // both in storage large enough for sockaddr_in6).
-        unsafe {
-            let ifa = &*p;
-            let (addr, netmask) = if ifa.ifa_addr.is_null() {
-                (None, None)
-            } else {
-                let family = i32::from((*ifa.ifa_addr).sa_family);
-                let len = sa_len(family);
-                let m = (!ifa.ifa_netmask.is_null())
-                    .then(|| sockaddr_at(ifa.ifa_netmask.cast(), len, Some(family as u16)));
-                (Some(sockaddr_at(ifa.ifa_addr.cast(), len, None)), m)
-            };
-            out.push(Ifaddr {
-                flags: ifa.ifa_flags,
-                addr,
-                netmask,
+        let ifa = unsafe { &*p };
+        let (addr, netmask) = if ifa.ifa_addr.is_null() {
+            (None, None)
+        } else {
+            // SAFETY: as above: ifa_addr points to a socket address.
+            let family = i32::from(unsafe { (*ifa.ifa_addr).sa_family });
+            let len = sa_len(family);
+            let m = (!ifa.ifa_netmask.is_null()).then(|| {
+                // SAFETY: as above: the netmask is as large as the address.
+                unsafe { sockaddr_at(ifa.ifa_netmask.cast(), len, Some(family as u16)) }
             });
-            p = ifa.ifa_next;
-        }
+            // SAFETY: as above: the address holds `len` bytes.
+            (
+                Some(unsafe { sockaddr_at(ifa.ifa_addr.cast(), len, None) }),
+                m,
+            )
+        };
+        out.push(Ifaddr {
+            flags: ifa.ifa_flags,
+            addr,
+            netmask,
+        });
+        p = ifa.ifa_next;
     }
     // SAFETY: head came from getifaddrs and is freed once.
     unsafe { libc::freeifaddrs(head) };
