@@ -1,6 +1,6 @@
 //! pfinet_match_list_*, pfinet_cidr_table_* - compiled lists for C programs
 //!
-//! The C face of [`crate::addr_index`]: build a match list (the address
+//! The C face of `crate::addr_index`: build a match list (the address
 //! patterns of a Postfix match list such as mynetworks) or a cidr table
 //! (the rules of a `cidr:` table, without their values) once, then look up
 //! addresses, as text or binary, in time that does not grow with the list;

@@ -5,19 +5,19 @@
 //! list of CIDR_MATCH entries, dict_cidr_open() builds one `CIDR_TABLE`:
 //!
 //! `cidr_table_open_compiled(mapname, st)` maps the table's compiled file
-//! ([`crate::cidr_file`]) when it matches; `cidr_table_read(mapname, fd)`
+//! (`crate::cidr_file`) when it matches; `cidr_table_read(mapname, fd)`
 //! parses the table with pfinet's readllines() and dict_cidr_parse_rule()
-//! ([`crate::dict_cidr`]); otherwise `cidr_table_create()`,
+//! (`crate::dict_cidr`); otherwise `cidr_table_create()`,
 //! `cidr_table_add(table, info, value, lineno)` per rule dict_cidr parsed
 //! and `cidr_table_finish(table, mapname)` build it. `cidr_table_lookup(
 //! table, key)` answers with the first matching rule's value (through
-//! [`crate::addr_index`]), `cidr_table_free(table)` releases it.
+//! `crate::addr_index`), `cidr_table_free(table)` releases it.
 //!
 //! DIAGNOSTICS: as dict_cidr (`cidr map MAP, line N: ...`, logged through
 //! Postfix's msg_warn()); fatal `cidr table: too many rules` and `cidr
 //! table: too much result text`; a null argument or a call out of order
 //! (`table already finished`, `table not finished`) is msg_panic(), as is
-//! an internal error (the panic boundary, [`crate::ffi`]).
+//! an internal error (the panic boundary, `crate::ffi`).
 
 use libc::{c_char, c_int};
 
@@ -45,7 +45,7 @@ impl Handle for CIDR_TABLE {}
 
 /// `CIDR_TABLE *cidr_table_open_compiled(const char *mapname, const
 /// struct stat *st)`: the compiled file of table `mapname`
-/// (`mapname.pfinet`, see [`crate::cidr_file`]), whose `stat()` is
+/// (`mapname.pfinet`, see `crate::cidr_file`), whose `stat()` is
 /// `st`, when it exists and matches; its warnings are logged as the
 /// parse would log them, and the table is finished. Null: parse the
 /// table (after one warning, when a compiled file exists but is not

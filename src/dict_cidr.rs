@@ -408,7 +408,7 @@ impl Compiled {
 
 /// A compiled table's arrays, borrowed: from a [`Compiled`], or from a
 /// mapped compiled file once [`View::check`] accepted it
-/// ([`crate::cidr_file`]).
+/// (`crate::cidr_file`).
 #[derive(Debug, Clone, Copy)]
 pub struct View<'a> {
     /// The partitions.

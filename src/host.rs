@@ -120,16 +120,15 @@ mod binding {
     /// `why` is null or a live Postfix VSTRING.
     pub unsafe fn why_set(why: *mut VSTRING, text: &[u8]) -> *mut VSTRING {
         let t = c_text(text);
-        // SAFETY: the caller vouches for `why`; a fresh one comes from
-        // vstring_alloc, which never returns null (it is fatal instead).
-        unsafe {
-            let why = if why.is_null() {
-                vstring_alloc(20)
-            } else {
-                why
-            };
-            vstring_strcpy(why, t.as_ptr())
-        }
+        let why = if why.is_null() {
+            // SAFETY: vstring_alloc() has no preconditions and never
+            // returns null (it is fatal instead).
+            unsafe { vstring_alloc(20) }
+        } else {
+            why
+        };
+        // SAFETY: the caller vouches for `why`, or it is the fresh one.
+        unsafe { vstring_strcpy(why, t.as_ptr()) }
     }
 }
 

@@ -135,16 +135,6 @@ impl CidrBuilder {
         Ok(())
     }
 
-    /// The number of rules taken.
-    pub fn len(&self) -> usize {
-        self.count as usize
-    }
-
-    /// Whether no rule was taken.
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
-    }
-
     /// The rules compiled; `ipv6` is the build's HAS_IPV6.
     pub fn finish(self, ipv6: bool) -> CidrTable {
         let tables = match self.other.is_empty() {

@@ -176,11 +176,6 @@ impl MatchList {
         self.patterns.len()
     }
 
-    /// Whether the list has no patterns.
-    pub fn is_empty(&self) -> bool {
-        self.patterns.len() == 0
-    }
-
     /// Pattern `i`'s text (after its '!' operators) and negation.
     pub fn pattern(&self, i: usize) -> (&[u8], bool) {
         (self.patterns.text(i), self.patterns.negated[i])
@@ -267,17 +262,6 @@ impl MatchList {
                 }
             }
         }
-    }
-
-    /// Bytes of memory the compiled tables hold (not the pattern texts).
-    pub fn table_bytes(&self) -> usize {
-        self.segments
-            .iter()
-            .map(|s| match s {
-                Segment::Run { tables, .. } => tables.bytes(),
-                Segment::Dictionary(_) => 0,
-            })
-            .sum()
     }
 }
 

@@ -4,7 +4,7 @@
 //! the system: getifaddrs(3) entries ([`Ifaddr`]), a datagram socket for
 //! the interface ioctls ([`IoctlSocket`]), a file's contents, and
 //! getaddrinfo(3) plus a socket() probe. [`crate::sys::System`] is the
-//! running kernel; unit tests substitute [`FakeSys`] (and their own
+//! running kernel; unit tests substitute `FakeSys` (and their own
 //! [`IoctlSocket`]s: a simulated kernel). No unsafe code; no diagnostics
 //! (errors are errno or EAI_* values).
 

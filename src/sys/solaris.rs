@@ -6,7 +6,7 @@
 //! in place. [`siocglifconf`] and [`siocglifnetmask`] are the buffer
 //! handling around the two ioctls, compiled everywhere and unit-tested on
 //! Linux against a mocked kernel ([`LifIoctl`]); only the raw ioctl(2)
-//! calls ([`Fd`], written from illumos's <net/if.h> and <sys/sockio.h>,
+//! calls (`Fd`, written from illumos's <net/if.h> and <sys/sockio.h>,
 //! amd64 request numbers) are compiled on Solaris and illumos alone.
 //! inet_addr_local's siocglif method reads the records.
 //!
@@ -20,7 +20,7 @@ pub const LIFREQ_SIZE: usize = 376;
 /// Offset of lifr_addr in struct lifreq.
 pub const LIFR_ADDR: usize = 40;
 
-/// The raw ioctl(2) calls on a socket: the kernel ([`Fd`]) or a mock.
+/// The raw ioctl(2) calls on a socket: the kernel (`Fd`) or a mock.
 pub trait LifIoctl {
     /// ioctl(SIOCGLIFCONF) with `struct lifconf` { lifc_family =
     /// AF_UNSPEC, lifc_flags = 0, lifc_len = `buf.len()` (which fits a
