@@ -667,7 +667,7 @@ struct CIDR_MATCH *cidr_match_execute(struct CIDR_MATCH *list, const char *addr)
 /**
  * `CIDR_TABLE *cidr_table_open_compiled(const char *mapname, const
  * struct stat *st)`: the compiled file of table `mapname`
- * (`mapname.pfinet`, see [`crate::cidr_file`]), whose `stat()` is
+ * (`mapname.pfinet`, see `crate::cidr_file`), whose `stat()` is
  * `st`, when it exists and matches; its warnings are logged as the
  * parse would log them, and the table is finished. Null: parse the
  * table (after one warning, when a compiled file exists but is not

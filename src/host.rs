@@ -34,7 +34,7 @@ pub struct VSTRING {
 }
 
 #[cfg(not(feature = "postfix"))]
-impl crate::ffi::Handle for VSTRING {}
+impl crate::handle::Handle for VSTRING {}
 
 /// C text for a byte string: Postfix texts never hold NUL, so cut at one.
 fn c_text(text: &[u8]) -> std::ffi::CString {
@@ -229,7 +229,7 @@ mod binding {
     /// # Safety
     /// `why` is null or a VSTRING that pfinet handed out and not yet freed.
     pub unsafe fn why_set(why: *mut VSTRING, text: &[u8]) -> *mut VSTRING {
-        use crate::ffi::Handle;
+        use crate::handle::Handle;
         let text = c_text(text);
         // SAFETY: the caller vouches that `why` is null or a live pfinet
         // VSTRING.

@@ -40,6 +40,8 @@ mod fast_hash;
 #[allow(unsafe_code)] // the C API / boundary
 mod ffi;
 #[allow(unsafe_code)] // the C API / boundary
+mod handle;
+#[allow(unsafe_code)] // the C API / boundary
 mod host;
 mod inet_addr_list;
 mod inet_addr_local;
