@@ -121,16 +121,6 @@ typedef struct VSTRING VSTRING;
 
 
 /**
- * sizeof(struct lifreq) and offsetof(struct lifreq, lifr_addr) (illumos).
- */
-#define LIFREQ_SIZE 376
-
-/**
- * Offset of lifr_addr in struct lifreq.
- */
-#define LIFR_ADDR 40
-
-/**
  * mynetworks_style = class.
  */
 #define STYLE_CLASS (1 << 0)
@@ -144,6 +134,16 @@ typedef struct VSTRING VSTRING;
  * mynetworks_style = host.
  */
 #define STYLE_HOST (1 << 2)
+
+/**
+ * sizeof(struct lifreq) and offsetof(struct lifreq, lifr_addr) (illumos).
+ */
+#define LIFREQ_SIZE 376
+
+/**
+ * Offset of lifr_addr in struct lifreq.
+ */
+#define LIFR_ADDR 40
 
 /**
  * Do not log why an address is rejected.
@@ -667,7 +667,7 @@ struct CIDR_MATCH *cidr_match_execute(struct CIDR_MATCH *list, const char *addr)
 /**
  * `CIDR_TABLE *cidr_table_open_compiled(const char *mapname, const
  * struct stat *st)`: the compiled file of table `mapname`
- * (`mapname.pfinet`, see [`crate::cidr_file`]), whose `stat()` is
+ * (`mapname.pfinet`, see `crate::cidr_file`), whose `stat()` is
  * `st`, when it exists and matches; its warnings are logged as the
  * parse would log them, and the table is finished. Null: parse the
  * table (after one warning, when a compiled file exists but is not

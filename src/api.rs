@@ -17,7 +17,7 @@
 use libc::{c_char, c_uint, size_t};
 
 use crate::cidr_match::{CidrPattern, parse_str};
-use crate::ffi::{api_boundary, bytes};
+use crate::ffi::{self, Handle, OutBuf, OutPtr, Required, api_boundary, api_call, bytes};
 use crate::inet_proto::{MASK_IPV4, MASK_IPV6, inet_proto, socket_probe};
 
 /// Result codes of the pfinet_* API.
@@ -46,23 +46,15 @@ pub enum pfinet_status {
 
 use pfinet_status::*;
 
+impl ffi::Status for pfinet_status {
+    const NULL: pfinet_status = PFINET_ERR_NULL;
+    const INTERNAL: pfinet_status = PFINET_ERR_INTERNAL;
+}
+
 /// IPv4 bit of pfinet_inet_protocols()'s mask.
 pub const PFINET_PROTO_IPV4: c_uint = 1;
 /// IPv6 bit of pfinet_inet_protocols()'s mask.
 pub const PFINET_PROTO_IPV6: c_uint = 2;
-
-/// Copy `text` into the caller's buffer as a C string, cut to fit.
-pub(crate) fn put_text(buf: *mut c_char, len: size_t, text: &[u8]) {
-    if buf.is_null() || len == 0 {
-        return;
-    }
-    let n = text.len().min(len - 1);
-    // SAFETY: the caller gave `len` writable bytes at `buf`; n < len.
-    unsafe {
-        std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), n);
-        buf.add(n).write(0);
-    }
-}
 
 /// The library version, e.g. "0.1.0".
 #[unsafe(no_mangle)]
@@ -88,28 +80,29 @@ pub unsafe extern "C" fn pfinet_inet_protocols(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    api_boundary("pfinet_inet_protocols", PFINET_ERR_INTERNAL, || {
+    api_call("pfinet_inet_protocols", || {
         // SAFETY: the caller passes a C string or null.
-        let Some(protocols) = (unsafe { bytes(protocols) }) else {
-            return PFINET_ERR_NULL;
-        };
-        if mask.is_null() {
-            return PFINET_ERR_NULL;
-        }
+        let protocols = unsafe { bytes(protocols) }.required()?;
+        // SAFETY: the caller passes a writable c_uint or null.
+        let mut mask = unsafe { OutPtr::from_raw(mask) }.required()?;
+        // SAFETY: the caller passes a writable buffer of warn_len bytes or null.
+        let mut warn = unsafe { OutBuf::from_raw(warn, warn_len) };
+        // SAFETY: the caller passes a writable buffer of err_len bytes or null.
+        let mut err = unsafe { OutBuf::from_raw(err, err_len) };
         let r = inet_proto(
             b"inet_protocols",
             protocols,
             cfg!(feature = "has_ipv6"),
             &socket_probe,
         );
-        put_text(warn, warn_len, &r.warnings.join(&b'\n'));
+        warn.put(&r.warnings.join(&b'\n'));
         if let Some(text) = r.fatal {
-            put_text(err, err_len, &text);
-            return if text.starts_with(b"socket: ") {
+            err.put(&text);
+            return Err(if text.starts_with(b"socket: ") {
                 PFINET_ERR_SYSTEM
             } else {
                 PFINET_ERR_SYNTAX
-            };
+            });
         }
         let mut m = 0;
         if r.info.dns_atype_list.contains(&crate::inet_proto::T_A) {
@@ -118,30 +111,33 @@ pub unsafe extern "C" fn pfinet_inet_protocols(
         if r.info.dns_atype_list.contains(&crate::inet_proto::T_AAAA) {
             m |= MASK_IPV6;
         }
-        // SAFETY: mask is writable (checked not null).
-        unsafe { *mask = m };
-        PFINET_OK
+        mask.write(m);
+        Ok(PFINET_OK)
     })
 }
 
 /// Shared body of the syntax checks.
-fn check(
+///
+/// # Safety
+/// `addr` is null or a C string; `err` null or writable for `err_len`
+/// bytes.
+unsafe fn check(
     name: &str,
     addr: *const c_char,
     err: *mut c_char,
     err_len: size_t,
     f: impl FnOnce(&[u8]) -> Result<(), Vec<u8>>,
 ) -> pfinet_status {
-    api_boundary(name, PFINET_ERR_INTERNAL, || {
+    api_call(name, || {
         // SAFETY: the caller passes a C string or null.
-        let Some(addr) = (unsafe { bytes(addr) }) else {
-            return PFINET_ERR_NULL;
-        };
+        let addr = unsafe { bytes(addr) }.required()?;
+        // SAFETY: the caller passes a writable buffer of err_len bytes or null.
+        let mut err = unsafe { OutBuf::from_raw(err, err_len) };
         match f(addr) {
-            Ok(()) => PFINET_OK,
+            Ok(()) => Ok(PFINET_OK),
             Err(text) => {
-                put_text(err, err_len, &text);
-                PFINET_ERR_SYNTAX
+                err.put(&text);
+                Ok(PFINET_ERR_SYNTAX)
             }
         }
     })
@@ -158,13 +154,16 @@ pub unsafe extern "C" fn pfinet_valid_hostaddr(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    check(
-        "pfinet_valid_hostaddr",
-        addr,
-        err,
-        err_len,
-        crate::valid_hostaddr::valid_hostaddr,
-    )
+    // SAFETY: the caller's contract is check()'s.
+    unsafe {
+        check(
+            "pfinet_valid_hostaddr",
+            addr,
+            err,
+            err_len,
+            crate::valid_hostaddr::valid_hostaddr,
+        )
+    }
 }
 
 /// Postfix's valid_mailhost_literal() (`[1.2.3.4]`, `[IPv6:...]`).
@@ -177,15 +176,20 @@ pub unsafe extern "C" fn pfinet_valid_mailhost_literal(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    check("pfinet_valid_mailhost_literal", addr, err, err_len, |a| {
-        crate::valid_mailhost_addr::valid_mailhost_literal(a, cfg!(feature = "has_ipv6"))
-    })
+    // SAFETY: the caller's contract is check()'s.
+    unsafe {
+        check("pfinet_valid_mailhost_literal", addr, err, err_len, |a| {
+            crate::valid_mailhost_addr::valid_mailhost_literal(a, cfg!(feature = "has_ipv6"))
+        })
+    }
 }
 
 /// A parsed CIDR pattern (opaque).
 pub struct pfinet_cidr {
     pattern: CidrPattern,
 }
+
+impl Handle for pfinet_cidr {}
 
 /// Parse a CIDR pattern as Postfix's cidr_match_parse() does; on success
 /// `*out` is a new object to release with pfinet_cidr_free().
@@ -200,23 +204,21 @@ pub unsafe extern "C" fn pfinet_cidr_parse(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    api_boundary("pfinet_cidr_parse", PFINET_ERR_INTERNAL, || {
+    api_call("pfinet_cidr_parse", || {
         // SAFETY: the caller passes a C string or null.
-        let Some(pattern) = (unsafe { bytes(pattern) }) else {
-            return PFINET_ERR_NULL;
-        };
-        if out.is_null() {
-            return PFINET_ERR_NULL;
-        }
+        let pattern = unsafe { bytes(pattern) }.required()?;
+        // SAFETY: the caller passes a writable pointer or null.
+        let mut out = unsafe { OutPtr::from_raw(out) }.required()?;
+        // SAFETY: the caller passes a writable buffer of err_len bytes or null.
+        let mut err = unsafe { OutBuf::from_raw(err, err_len) };
         match parse_str(pattern, cfg!(feature = "has_ipv6")) {
             Ok(pattern) => {
-                // SAFETY: out is writable (checked not null).
-                unsafe { *out = Box::into_raw(Box::new(pfinet_cidr { pattern })) };
-                PFINET_OK
+                out.write(pfinet_cidr { pattern }.into_raw());
+                Ok(PFINET_OK)
             }
             Err(text) => {
-                put_text(err, err_len, &text);
-                PFINET_ERR_SYNTAX
+                err.put(&text);
+                Ok(PFINET_ERR_SYNTAX)
             }
         }
     })
@@ -232,21 +234,18 @@ pub unsafe extern "C" fn pfinet_cidr_match(
     cidr: *const pfinet_cidr,
     addr: *const c_char,
 ) -> pfinet_status {
-    api_boundary("pfinet_cidr_match", PFINET_ERR_INTERNAL, || {
+    api_call("pfinet_cidr_match", || {
         // SAFETY: the caller passes a C string or null.
-        let Some(addr) = (unsafe { bytes(addr) }) else {
-            return PFINET_ERR_NULL;
-        };
-        if cidr.is_null() {
-            return PFINET_ERR_NULL;
-        }
-        // SAFETY: a live object from pfinet_cidr_parse().
-        let cidr = unsafe { &*cidr };
-        if cidr.pattern.matches_text(addr, cfg!(feature = "has_ipv6")) {
-            PFINET_OK
-        } else {
-            PFINET_NO_MATCH
-        }
+        let addr = unsafe { bytes(addr) }.required()?;
+        // SAFETY: null or a live object from pfinet_cidr_parse().
+        let cidr = unsafe { pfinet_cidr::try_ref(cidr) }.required()?;
+        Ok(
+            if cidr.pattern.matches_text(addr, cfg!(feature = "has_ipv6")) {
+                PFINET_OK
+            } else {
+                PFINET_NO_MATCH
+            },
+        )
     })
 }
 
@@ -256,11 +255,9 @@ pub unsafe extern "C" fn pfinet_cidr_match(
 /// `cidr` is NULL or from pfinet_cidr_parse(), and not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pfinet_cidr_free(cidr: *mut pfinet_cidr) {
-    api_boundary("pfinet_cidr_free", (), || {
-        if !cidr.is_null() {
-            // SAFETY: it came from Box::into_raw in pfinet_cidr_parse().
-            drop(unsafe { Box::from_raw(cidr) });
-        }
+    // SAFETY: null or an object from pfinet_cidr_parse(), not used again.
+    api_boundary("pfinet_cidr_free", (), || unsafe {
+        pfinet_cidr::free(cidr)
     })
 }
 
@@ -280,23 +277,28 @@ pub unsafe extern "C" fn pfinet_match_hostaddr(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    api_boundary("pfinet_match_hostaddr", PFINET_ERR_INTERNAL, || {
-        // SAFETY: the caller passes C strings or null.
-        let (Some(a), Some(p)) = (unsafe { bytes(addr) }, unsafe { bytes(pattern) }) else {
-            return PFINET_ERR_NULL;
-        };
+    api_call("pfinet_match_hostaddr", || {
+        // SAFETY: the caller passes a C string or null.
+        let a = unsafe { bytes(addr) };
+        // SAFETY: the caller passes a C string or null.
+        let p = unsafe { bytes(pattern) };
+        let (a, p) = (a.required()?, p.required()?);
+        // SAFETY: the caller passes a writable buffer of err_len bytes or null.
+        let mut err = unsafe { OutBuf::from_raw(err, err_len) };
         if crate::match_ops::is_dictionary(p) {
-            put_text(err, err_len, b"dictionary patterns are not supported here");
-            return PFINET_ERR_SYNTAX;
+            err.put(b"dictionary patterns are not supported here");
+            return Ok(PFINET_ERR_SYNTAX);
         }
-        match crate::match_ops::match_hostaddr(a, p, cfg!(feature = "has_ipv6")) {
-            Ok(true) => PFINET_OK,
-            Ok(false) => PFINET_NO_MATCH,
-            Err(text) => {
-                put_text(err, err_len, &text);
-                PFINET_ERR_SYNTAX
-            }
-        }
+        Ok(
+            match crate::match_ops::match_hostaddr(a, p, cfg!(feature = "has_ipv6")) {
+                Ok(true) => PFINET_OK,
+                Ok(false) => PFINET_NO_MATCH,
+                Err(text) => {
+                    err.put(&text);
+                    PFINET_ERR_SYNTAX
+                }
+            },
+        )
     })
 }
 
@@ -325,12 +327,24 @@ pub unsafe extern "C" fn pfinet_mynetworks(
     err_len: size_t,
 ) -> pfinet_status {
     use crate::diag::{Collect, Level};
-    api_boundary("pfinet_mynetworks", PFINET_ERR_INTERNAL, || {
+    api_call("pfinet_mynetworks", || {
         // SAFETY: the caller passes C strings or null.
-        let args = unsafe { (bytes(protocols), bytes(style), bytes(interfaces)) };
-        let (Some(protocols), Some(style), Some(interfaces)) = args else {
-            return PFINET_ERR_NULL;
-        };
+        let protocols = unsafe { bytes(protocols) };
+        // SAFETY: as above.
+        let style = unsafe { bytes(style) };
+        // SAFETY: as above.
+        let interfaces = unsafe { bytes(interfaces) };
+        let (protocols, style, interfaces) = (
+            protocols.required()?,
+            style.required()?,
+            interfaces.required()?,
+        );
+        // SAFETY: the caller passes writable buffers of these lengths or null.
+        let mut out = unsafe { OutBuf::from_raw(out, out_len) };
+        // SAFETY: as above.
+        let mut warn = unsafe { OutBuf::from_raw(warn, warn_len) };
+        // SAFETY: as above.
+        let mut err = unsafe { OutBuf::from_raw(err, err_len) };
         let mut diag = Collect::default();
         let result = crate::mynetworks::compute(protocols, style, interfaces, &mut diag);
         let notes: Vec<&[u8]> = diag
@@ -339,10 +353,10 @@ pub unsafe extern "C" fn pfinet_mynetworks(
             .filter(|(l, _)| matches!(l, Level::Info | Level::Warning))
             .map(|(_, t)| t.as_slice())
             .collect();
-        put_text(warn, warn_len, &notes.join(&b'\n'));
-        match result {
+        warn.put(&notes.join(&b'\n'));
+        Ok(match result {
             Ok(value) => {
-                put_text(out, out_len, &value);
+                out.put(&value);
                 if value.len() >= out_len {
                     PFINET_ERR_SPACE
                 } else {
@@ -350,7 +364,7 @@ pub unsafe extern "C" fn pfinet_mynetworks(
                 }
             }
             Err(text) => {
-                put_text(err, err_len, &text);
+                err.put(&text);
                 let settings = [
                     &b"bad mynetworks_style"[..],
                     b"unknown mynetworks",
@@ -362,13 +376,14 @@ pub unsafe extern "C" fn pfinet_mynetworks(
                     PFINET_ERR_SYSTEM
                 }
             }
-        }
+        })
     })
 }
 
 #[cfg(not(feature = "postfix"))]
 mod standalone {
     use super::*;
+    use crate::ffi::Handle;
     use crate::host::{self, VSTRING};
     use libc::c_int;
 
@@ -380,11 +395,11 @@ mod standalone {
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn pfinet_vstring_str(vp: *const VSTRING) -> *const c_char {
         api_boundary("pfinet_vstring_str", std::ptr::null(), || {
-            if vp.is_null() {
-                return std::ptr::null();
+            // SAFETY: the caller passes null or a live VSTRING from pfinet.
+            match unsafe { VSTRING::try_ref(vp) } {
+                Some(vp) => host::why_str(vp),
+                None => std::ptr::null(),
             }
-            // SAFETY: the caller vouches for vp.
-            unsafe { host::why_str(vp) }
         })
     }
 
@@ -395,8 +410,9 @@ mod standalone {
     /// `vp` is NULL or a VSTRING from pfinet, not used afterwards.
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn pfinet_vstring_free(vp: *mut VSTRING) {
-        // SAFETY: the caller vouches for vp.
-        api_boundary("pfinet_vstring_free", (), || unsafe { host::why_free(vp) })
+        // SAFETY: the caller passes null or a VSTRING from pfinet, not
+        // used again.
+        api_boundary("pfinet_vstring_free", (), || unsafe { VSTRING::free(vp) })
     }
 
     /// Set the program name in diagnostics ("prog: warning: ..."); the

@@ -1,6 +1,6 @@
 //! pfinet_match_list_*, pfinet_cidr_table_* - compiled lists for C programs
 //!
-//! The C face of [`crate::addr_index`]: build a match list (the address
+//! The C face of `crate::addr_index`: build a match list (the address
 //! patterns of a Postfix match list such as mynetworks) or a cidr table
 //! (the rules of a `cidr:` table, without their values) once, then look up
 //! addresses, as text or binary, in time that does not grow with the list;
@@ -14,10 +14,9 @@ use libc::{c_char, c_int, size_t};
 
 use crate::addr_index::{CidrRule, CidrTable, MatchList, Step};
 use crate::api::pfinet_status::{self, *};
-use crate::api::put_text;
 use crate::cidr_match::Family;
 use crate::dict_cidr::parse_rule;
-use crate::ffi::{api_boundary, bytes};
+use crate::ffi::{Handle, OutBuf, OutPtr, Required, api_boundary, api_call, bytes, write_opt};
 use crate::name_index::NamadrList;
 
 const IPV6: bool = cfg!(feature = "has_ipv6");
@@ -25,8 +24,12 @@ const IPV6: bool = cfg!(feature = "has_ipv6");
 /// A compiled match list (opaque).
 pub struct pfinet_match_list(MatchList);
 
+impl Handle for pfinet_match_list {}
+
 /// A compiled namadr list: host-name and address patterns (opaque).
 pub struct pfinet_namadr_list(NamadrList);
+
+impl Handle for pfinet_namadr_list {}
 
 /// Postfix's MATCH_FLAG_PARENT (match_list.h): a host-name pattern
 /// `domain` also matches names below it (else only `.domain` does).
@@ -38,6 +41,8 @@ pub const PFINET_MATCH_FLAG_RETURN: c_int = 2;
 
 /// A compiled cidr table (opaque).
 pub struct pfinet_cidr_table(CidrTable);
+
+impl Handle for pfinet_cidr_table {}
 
 /// `count` C strings at `texts`.
 ///
@@ -75,44 +80,26 @@ unsafe fn binary(family: c_int, addr: *const u8) -> Option<(Family, [u8; 16])> {
     Some((family, out))
 }
 
-/// Hand a boxed object to C.
-///
-/// # Safety
-/// `out` is writable.
-unsafe fn give<T>(out: *mut *mut T, value: T) {
-    // SAFETY: the caller's contract.
-    unsafe { *out = Box::into_raw(Box::new(value)) };
-}
-
 /// The body of the list constructors: read `count` pattern texts, build
 /// with `build`, hand the result out in `*out`; inside `name`'s panic
 /// boundary.
 ///
 /// # Safety
 /// `patterns` holds `count` C strings; `out` is null or writable.
-unsafe fn new_handle<T>(
+unsafe fn new_handle<T: Handle>(
     name: &str,
     patterns: *const *const c_char,
     count: size_t,
     out: *mut *mut T,
     build: impl FnOnce(&[&[u8]]) -> Result<T, pfinet_status>,
 ) -> pfinet_status {
-    api_boundary(name, PFINET_ERR_INTERNAL, || {
+    api_call(name, || {
         // SAFETY: the caller's contract.
-        let Some(texts) = (unsafe { strings(patterns, count) }) else {
-            return PFINET_ERR_NULL;
-        };
-        if out.is_null() {
-            return PFINET_ERR_NULL;
-        }
-        match build(&texts) {
-            // SAFETY: out is writable (checked not null).
-            Ok(handle) => unsafe {
-                give(out, handle);
-                PFINET_OK
-            },
-            Err(status) => status,
-        }
+        let texts = unsafe { strings(patterns, count) }.required()?;
+        // SAFETY: the caller passes a writable pointer or null.
+        let mut out = unsafe { OutPtr::from_raw(out) }.required()?;
+        out.write(build(&texts)?.into_raw());
+        Ok(PFINET_OK)
     })
 }
 
@@ -120,15 +107,11 @@ unsafe fn new_handle<T>(
 /// boundary.
 ///
 /// # Safety
-/// `handle` is null or came from [`give`] (Box::into_raw), and is not
-/// used afterwards.
-unsafe fn free_handle<T>(name: &str, handle: *mut T) {
-    api_boundary(name, (), || {
-        if !handle.is_null() {
-            // SAFETY: the caller's contract: a live Box, given up here.
-            drop(unsafe { Box::from_raw(handle) });
-        }
-    })
+/// `handle` is null or came from [`Handle::into_raw`], and is not used
+/// afterwards.
+unsafe fn free_handle<T: Handle>(name: &str, handle: *mut T) {
+    // SAFETY: the caller's contract is Handle::free()'s.
+    api_boundary(name, (), || unsafe { T::free(handle) })
 }
 
 /// Compile `count` match-list patterns (each may start with `!`; IPv6 in
@@ -158,33 +141,59 @@ pub unsafe extern "C" fn pfinet_match_list_new(
 /// = the pattern, or `(size_t)-1`), PFINET_ERR_SYNTAX for a malformed
 /// pattern a lookup reached (Postfix's text in `err`; the list answers no),
 /// PFINET_DICTIONARY for a `type:table` pattern the caller must look up.
-fn report(
-    step: Step,
-    from: *mut size_t,
-    entry: *mut size_t,
-    err: *mut c_char,
-    err_len: size_t,
-) -> pfinet_status {
+fn report(step: Step, out: LookupOut<'_>) -> pfinet_status {
+    let LookupOut {
+        mut from,
+        mut entry,
+        mut err,
+    } = out;
     let (at, status) = match step {
         Step::Match { entry, negated } => {
             (entry, if negated { PFINET_NO_MATCH } else { PFINET_OK })
         }
         Step::Error { entry, text } => {
-            put_text(err, err_len, &text);
+            err.put(&text);
             (entry, PFINET_ERR_SYNTAX)
         }
         Step::Dictionary { entry, next } => {
-            // SAFETY: from is writable (checked by the callers).
-            unsafe { *from = next };
+            from.write(next);
             (entry, PFINET_DICTIONARY)
         }
         Step::NoMatch => (usize::MAX, PFINET_NO_MATCH),
     };
-    if !entry.is_null() {
-        // SAFETY: entry is writable when not null.
-        unsafe { *entry = at };
-    }
+    write_opt(&mut entry, at);
     status
+}
+
+/// The out-parameters of a list lookup.
+struct LookupOut<'a> {
+    /// Where to continue (read, and written on PFINET_DICTIONARY).
+    from: OutPtr<'a, size_t>,
+    /// The deciding entry (may be NULL).
+    entry: Option<OutPtr<'a, size_t>>,
+    /// Postfix's text for a malformed pattern.
+    err: OutBuf<'a>,
+}
+
+/// The out-parameters of a list lookup: `from` (required), `entry` and
+/// the error buffer.
+///
+/// # Safety
+/// `from` is null or writable; `entry` null or writable; `err` null or
+/// writable for `err_len` bytes; all for `'a`.
+unsafe fn lookup_outs<'a>(
+    from: *mut size_t,
+    entry: *mut size_t,
+    err: *mut c_char,
+    err_len: size_t,
+) -> Result<LookupOut<'a>, pfinet_status> {
+    // SAFETY: the caller's contract: `from` null or writable.
+    let from = unsafe { OutPtr::from_raw(from) }.required()?;
+    // SAFETY: the caller's contract: `entry` null or writable.
+    let entry = unsafe { OutPtr::from_raw(entry) };
+    // SAFETY: the caller's contract: `err` null or writable for `err_len`.
+    let err = unsafe { OutBuf::from_raw(err, err_len) };
+    Ok(LookupOut { from, entry, err })
 }
 
 /// Look up address text `addr` from `*from` (0 for a new lookup). On
@@ -205,17 +214,16 @@ pub unsafe extern "C" fn pfinet_match_list_lookup(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    api_boundary("pfinet_match_list_lookup", PFINET_ERR_INTERNAL, || {
+    api_call("pfinet_match_list_lookup", || {
+        // SAFETY: the caller passes a live list or null.
+        let list = unsafe { pfinet_match_list::try_ref(list) };
+        // SAFETY: the caller passes a C string or null.
+        let addr = unsafe { bytes(addr) };
+        let (list, addr) = (list.required()?, addr.required()?);
         // SAFETY: the caller's contract.
-        let (Some(list), Some(addr)) = (unsafe { list.as_ref() }, unsafe { bytes(addr) }) else {
-            return PFINET_ERR_NULL;
-        };
-        if from.is_null() {
-            return PFINET_ERR_NULL;
-        }
-        // SAFETY: from is readable (checked not null).
-        let step = list.0.lookup(addr, unsafe { *from });
-        report(step, from, entry, err, err_len)
+        let out = unsafe { lookup_outs(from, entry, err, err_len) }?;
+        let step = list.0.lookup(addr, out.from.read());
+        Ok(report(step, out))
     })
 }
 
@@ -235,26 +243,19 @@ pub unsafe extern "C" fn pfinet_match_list_lookup_binary(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    api_boundary(
-        "pfinet_match_list_lookup_binary",
-        PFINET_ERR_INTERNAL,
-        || {
-            // SAFETY: the caller's contract.
-            let Some(list) = (unsafe { list.as_ref() }) else {
-                return PFINET_ERR_NULL;
-            };
-            if from.is_null() || addr.is_null() {
-                return PFINET_ERR_NULL;
-            }
-            // SAFETY: addr is readable for the family's size.
-            let Some((family, bytes)) = (unsafe { binary(family, addr) }) else {
-                return PFINET_ERR_SYNTAX;
-            };
-            // SAFETY: from is readable (checked not null).
-            let step = list.0.lookup_bytes(family, &bytes, unsafe { *from });
-            report(step, from, entry, err, err_len)
-        },
-    )
+    api_call("pfinet_match_list_lookup_binary", || {
+        // SAFETY: the caller's contract.
+        let list = unsafe { pfinet_match_list::try_ref(list) }.required()?;
+        // SAFETY: the caller's contract.
+        let out = unsafe { lookup_outs(from, entry, err, err_len) }?;
+        if addr.is_null() {
+            return Err(PFINET_ERR_NULL);
+        }
+        // SAFETY: addr is readable for the family's size.
+        let (family, bytes) = unsafe { binary(family, addr) }.ok_or(PFINET_ERR_SYNTAX)?;
+        let step = list.0.lookup_bytes(family, &bytes, out.from.read());
+        Ok(report(step, out))
+    })
 }
 
 /// Free a match list (NULL is fine).
@@ -317,21 +318,18 @@ pub unsafe extern "C" fn pfinet_namadr_list_lookup(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
-    api_boundary("pfinet_namadr_list_lookup", PFINET_ERR_INTERNAL, || {
+    api_call("pfinet_namadr_list_lookup", || {
+        // SAFETY: the caller passes a live list or null.
+        let list = unsafe { pfinet_namadr_list::try_ref(list) };
+        // SAFETY: the caller passes C strings or null.
+        let name = unsafe { bytes(name) };
+        // SAFETY: as above.
+        let addr = unsafe { bytes(addr) };
+        let (list, name, addr) = (list.required()?, name.required()?, addr.required()?);
         // SAFETY: the caller's contract.
-        let (Some(list), Some(name), Some(addr)) =
-            (unsafe { list.as_ref() }, unsafe { bytes(name) }, unsafe {
-                bytes(addr)
-            })
-        else {
-            return PFINET_ERR_NULL;
-        };
-        if from.is_null() {
-            return PFINET_ERR_NULL;
-        }
-        // SAFETY: from is readable (checked not null).
-        let step = list.0.lookup(name, addr, unsafe { *from });
-        report(step, from, entry, err, err_len)
+        let out = unsafe { lookup_outs(from, entry, err, err_len) }?;
+        let step = list.0.lookup(name, addr, out.from.read());
+        Ok(report(step, out))
     })
 }
 
@@ -360,6 +358,10 @@ pub unsafe extern "C" fn pfinet_cidr_table_new(
     err: *mut c_char,
     err_len: size_t,
 ) -> pfinet_status {
+    // SAFETY: the caller passes a writable `bad` or null.
+    let mut bad = unsafe { OutPtr::from_raw(bad) };
+    // SAFETY: the caller passes a writable `err` of err_len bytes or null.
+    let mut err = unsafe { OutBuf::from_raw(err, err_len) };
     let build = |texts: &[&[u8]]| {
         let mut parsed = Vec::with_capacity(texts.len());
         let mut nesting = 0usize;
@@ -374,11 +376,8 @@ pub unsafe extern "C" fn pfinet_cidr_table_new(
                     parsed.push(rule);
                 }
                 Err(text) => {
-                    put_text(err, err_len, &text);
-                    if !bad.is_null() {
-                        // SAFETY: bad is writable when not null.
-                        unsafe { *bad = i };
-                    }
+                    err.put(&text);
+                    write_opt(&mut bad, i);
                     return Err(PFINET_ERR_SYNTAX);
                 }
             }
@@ -391,11 +390,8 @@ pub unsafe extern "C" fn pfinet_cidr_table_new(
     unsafe { new_handle("pfinet_cidr_table_new", rules, count, out, build) }
 }
 
-fn found(hit: Option<usize>, entry: *mut size_t) -> pfinet_status {
-    if !entry.is_null() {
-        // SAFETY: entry is writable when not null.
-        unsafe { *entry = hit.unwrap_or(usize::MAX) };
-    }
+fn found(hit: Option<usize>, mut entry: Option<OutPtr<'_, size_t>>) -> pfinet_status {
+    write_opt(&mut entry, hit.unwrap_or(usize::MAX));
     if hit.is_some() {
         PFINET_OK
     } else {
@@ -415,12 +411,15 @@ pub unsafe extern "C" fn pfinet_cidr_table_lookup(
     addr: *const c_char,
     entry: *mut size_t,
 ) -> pfinet_status {
-    api_boundary("pfinet_cidr_table_lookup", PFINET_ERR_INTERNAL, || {
-        // SAFETY: the caller's contract.
-        let (Some(table), Some(addr)) = (unsafe { table.as_ref() }, unsafe { bytes(addr) }) else {
-            return PFINET_ERR_NULL;
-        };
-        found(table.0.lookup(addr), entry)
+    api_call("pfinet_cidr_table_lookup", || {
+        // SAFETY: the caller passes a live table or null.
+        let table = unsafe { pfinet_cidr_table::try_ref(table) };
+        // SAFETY: the caller passes a C string or null.
+        let addr = unsafe { bytes(addr) };
+        let (table, addr) = (table.required()?, addr.required()?);
+        // SAFETY: the caller passes a writable size_t or null.
+        let entry = unsafe { OutPtr::from_raw(entry) };
+        Ok(found(table.0.lookup(addr), entry))
     })
 }
 
@@ -436,24 +435,18 @@ pub unsafe extern "C" fn pfinet_cidr_table_lookup_binary(
     addr: *const u8,
     entry: *mut size_t,
 ) -> pfinet_status {
-    api_boundary(
-        "pfinet_cidr_table_lookup_binary",
-        PFINET_ERR_INTERNAL,
-        || {
-            // SAFETY: the caller's contract.
-            let Some(table) = (unsafe { table.as_ref() }) else {
-                return PFINET_ERR_NULL;
-            };
-            if addr.is_null() {
-                return PFINET_ERR_NULL;
-            }
-            // SAFETY: addr is readable for the family's size.
-            let Some((family, bytes)) = (unsafe { binary(family, addr) }) else {
-                return PFINET_ERR_SYNTAX;
-            };
-            found(table.0.lookup_bytes(family, &bytes), entry)
-        },
-    )
+    api_call("pfinet_cidr_table_lookup_binary", || {
+        // SAFETY: the caller's contract.
+        let table = unsafe { pfinet_cidr_table::try_ref(table) }.required()?;
+        if addr.is_null() {
+            return Err(PFINET_ERR_NULL);
+        }
+        // SAFETY: addr is readable for the family's size.
+        let (family, bytes) = unsafe { binary(family, addr) }.ok_or(PFINET_ERR_SYNTAX)?;
+        // SAFETY: the caller passes a writable size_t or null.
+        let entry = unsafe { OutPtr::from_raw(entry) };
+        Ok(found(table.0.lookup_bytes(family, &bytes), entry))
+    })
 }
 
 /// Free a cidr table (NULL is fine).

@@ -30,6 +30,7 @@ use std::hash::Hasher;
 use crate::addr_index::{CidrView, Parts};
 use crate::dict_cidr::View;
 use crate::fast_hash::FastHasher;
+use crate::sys::mmap::{Mapping, Plain, array_of, bytes_of};
 
 /// The compiled file's name: the table's, and this.
 pub const SUFFIX: &str = ".pfinet";
@@ -180,33 +181,15 @@ impl Header<'_> {
     }
 }
 
-/// A plain array's bytes.
-fn bytes_of<T: Copy>(a: &[T]) -> &[u8] {
-    // SAFETY: u8 has no alignment or validity requirement; the slice
-    // covers exactly the array's memory (T is u8, u32 or u128 here: no
-    // padding).
-    unsafe { std::slice::from_raw_parts(a.as_ptr().cast::<u8>(), std::mem::size_of_val(a)) }
-}
-
 /// An array of `count` items of T at byte `at` of `file`, or None when it
 /// does not fit or is not aligned for T.
-fn array_of<T: Plain>(file: &[u8], at: u64, count: u64) -> Option<&[T]> {
+fn array_at<T: Plain>(file: &[u8], at: u64, count: u64) -> Option<&[T]> {
     let at = usize::try_from(at).ok()?;
     let len = usize::try_from(count)
         .ok()?
         .checked_mul(std::mem::size_of::<T>())?;
-    let bytes = file.get(at..at.checked_add(len)?)?;
-    // SAFETY: T is a plain integer type (Plain): every bit pattern is a
-    // valid T; align_to puts only whole, aligned items in the middle part.
-    let (head, items, tail) = unsafe { bytes.align_to::<T>() };
-    (head.is_empty() && tail.is_empty()).then_some(items)
+    array_of(file.get(at..at.checked_add(len)?)?)
 }
-
-/// Integer types every bit pattern of which is a value.
-trait Plain: Copy {}
-impl Plain for u8 {}
-impl Plain for u32 {}
-impl Plain for u128 {}
 
 /// Write the checksum of a changed file (tests and fuzzing: a file whose
 /// arrays are wrong but whose checksum is right must still be refused).
@@ -297,6 +280,18 @@ pub fn parse<'a>(file: &'a [u8], source: &Source, ipv6: bool) -> Result<Accepted
     if u32_at(file, 76) != u32::from(ipv6) {
         return Err(Refusal::Ipv6);
     }
+    let Some((view, warnings)) = layout(file, ipv6) else {
+        return Err(Refusal::Corrupt);
+    };
+    if !view.check() {
+        return Err(Refusal::Corrupt);
+    }
+    Ok(Accepted { view, warnings })
+}
+
+/// The arrays of a file whose header [`parse`] checked: the table and the
+/// stored warnings, or None when a section does not fit or is misaligned.
+fn layout(file: &[u8], ipv6: bool) -> Option<(View<'_>, &[u8])> {
     let section = |i: usize| {
         (
             u64_at(file, SECTIONS_AT + 16 * i),
@@ -305,14 +300,14 @@ pub fn parse<'a>(file: &'a [u8], source: &Source, ipv6: bool) -> Result<Accepted
     };
     let a32 = |i: usize| {
         let (at, n) = section(i);
-        array_of::<u32>(file, at, n)
+        array_at::<u32>(file, at, n)
     };
     let (at, n) = section(3);
-    let v6_starts = array_of::<u128>(file, at, n);
+    let v6_starts = array_at::<u128>(file, at, n);
     let (at, n) = section(8);
-    let value_text = array_of::<u8>(file, at, n);
+    let value_text = array_at::<u8>(file, at, n);
     let (at, n) = section(9);
-    let warnings = array_of::<u8>(file, at, n);
+    let warnings = array_at::<u8>(file, at, n);
     let parts = (
         a32(0),
         a32(1),
@@ -338,7 +333,7 @@ pub fn parse<'a>(file: &'a [u8], source: &Source, ipv6: bool) -> Result<Accepted
         Some(warnings),
     ) = parts
     else {
-        return Err(Refusal::Corrupt);
+        return None;
     };
     let view = View {
         table: CidrView {
@@ -362,10 +357,7 @@ pub fn parse<'a>(file: &'a [u8], source: &Source, ipv6: bool) -> Result<Accepted
         value_starts,
         value_text,
     };
-    if !view.check() {
-        return Err(Refusal::Corrupt);
-    }
-    Ok(Accepted { view, warnings })
+    Some((view, warnings))
 }
 
 /// The warnings of an accepted file for map `mapname`, in order.
@@ -388,27 +380,6 @@ pub fn warnings(stored: &[u8], mapname: &[u8]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// A compiled file mapped read-only (private, never written).
-struct Mapping {
-    ptr: *mut libc::c_void,
-    len: usize,
-}
-
-impl Mapping {
-    fn bytes(&self) -> &[u8] {
-        // SAFETY: ptr..ptr+len is a live read-only mapping (until Drop).
-        unsafe { std::slice::from_raw_parts(self.ptr.cast::<u8>(), self.len) }
-    }
-}
-
-impl Drop for Mapping {
-    fn drop(&mut self) {
-        // SAFETY: the mapping came from mmap() with this length and is
-        // not used after this.
-        unsafe { libc::munmap(self.ptr, self.len) };
-    }
-}
-
 /// An error's text as Postfix's %m prints it.
 fn os_error(e: &std::io::Error) -> String {
     String::from_utf8_lossy(&crate::host::strerror(
@@ -419,15 +390,15 @@ fn os_error(e: &std::io::Error) -> String {
 
 /// A compiled table answering from its mapped file.
 pub struct MappedTable {
-    /// Borrows from `_map` (see [`MappedTable::view`]).
-    view: View<'static>,
-    _map: Mapping,
+    /// The file, which [`parse`] accepted.
+    map: Mapping,
+    ipv6: bool,
 }
 
 impl std::fmt::Debug for MappedTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MappedTable")
-            .field("bytes", &self._map.len)
+            .field("bytes", &self.map.len())
             .finish()
     }
 }
@@ -435,7 +406,11 @@ impl std::fmt::Debug for MappedTable {
 impl MappedTable {
     /// The table, borrowed for as long as the mapping lives.
     pub fn view(&self) -> View<'_> {
-        self.view
+        // The mapping is read-only and parse() accepted these bytes, so
+        // their layout is the one it found.
+        layout(self.map.bytes(), self.ipv6)
+            .expect("an accepted file keeps its layout")
+            .0
     }
 }
 
@@ -472,7 +447,6 @@ pub type Opened = (MappedTable, Vec<Vec<u8>>);
 pub fn open(mapname: &[u8], source: &Source, ipv6: bool) -> Result<Option<Opened>, NotUsed> {
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-    use std::os::unix::io::AsRawFd;
 
     let path = [mapname, SUFFIX.as_bytes()].concat();
     let refuse = |reason: String| NotUsed {
@@ -508,35 +482,10 @@ pub fn open(mapname: &[u8], source: &Source, ipv6: bool) -> Result<Option<Opened
     if len < HEADER {
         return Err(refuse(Refusal::NotCompiled.text().into()));
     }
-    // SAFETY: a new read-only private mapping of an open file; the kernel
-    // picks the address. MAP_POPULATE reads it in now (it is checked in
-    // full below anyway).
-    let ptr = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ,
-            libc::MAP_PRIVATE | libc::MAP_POPULATE,
-            file.as_raw_fd(),
-            0,
-        )
-    };
-    if ptr == libc::MAP_FAILED {
-        return Err(refuse(format!(
-            "mmap: {}",
-            os_error(&std::io::Error::last_os_error())
-        )));
-    }
-    let map = Mapping { ptr, len };
+    let map = Mapping::map(&file, len).map_err(|e| refuse(format!("mmap: {}", os_error(&e))))?;
     let accepted = parse(map.bytes(), source, ipv6).map_err(|r| refuse(r.text().into()))?;
     let replay = warnings(accepted.warnings, mapname);
-    // SAFETY: the view borrows from `map`, which MappedTable keeps (the
-    // mapping is never moved: it is a pointer) and unmaps only when it is
-    // dropped; MappedTable::view() hands the view out for no longer than
-    // the table itself lives.
-    let view: View<'static> =
-        unsafe { std::mem::transmute::<View<'_>, View<'static>>(accepted.view) };
-    Ok(Some((MappedTable { view, _map: map }, replay)))
+    Ok(Some((MappedTable { map, ipv6 }, replay)))
 }
 
 /// Why a table is not compiled.
@@ -601,16 +550,14 @@ mod tests {
 
     /// The file's bytes in 16-byte aligned memory, as mmap() gives them.
     fn aligned(bytes: &[u8]) -> Vec<u128> {
-        let mut v = vec![0u128; bytes.len().div_ceil(16)];
-        bytes_of_mut(&mut v)[..bytes.len()].copy_from_slice(bytes);
-        v
-    }
-
-    fn bytes_of_mut(v: &mut [u128]) -> &mut [u8] {
-        // SAFETY: u8 has no alignment or validity requirement.
-        unsafe {
-            std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<u8>(), std::mem::size_of_val(v))
-        }
+        bytes
+            .chunks(16)
+            .map(|c| {
+                let mut b = [0u8; 16];
+                b[..c.len()].copy_from_slice(c);
+                u128::from_ne_bytes(b)
+            })
+            .collect()
     }
 
     const PROBES: [&str; 12] = [
@@ -662,8 +609,7 @@ mod tests {
     }
 
     fn as_bytes(v: &[u128]) -> &[u8] {
-        // SAFETY: u8 has no alignment or validity requirement.
-        unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<u8>(), std::mem::size_of_val(v)) }
+        bytes_of(v)
     }
 
     #[test]

@@ -271,6 +271,7 @@ pub fn parse_str(pattern: &[u8], ipv6: bool) -> Result<CidrPattern, Vec<u8>> {
 }
 
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
+#[allow(unsafe_code)] // the Postfix-named C functions
 pub mod abi {
     use super::*;
     use crate::ffi;
@@ -347,8 +348,9 @@ pub mod abi {
         }
         // SAFETY: pattern is a writable C string: its bytes before the NUL
         // may be rewritten, as Postfix's parser does.
-        let text =
-            unsafe { std::slice::from_raw_parts_mut(pattern.cast::<u8>(), libc::strlen(pattern)) };
+        let len = unsafe { libc::strlen(pattern) };
+        // SAFETY: as above: `len` bytes before the NUL, writable.
+        let text = unsafe { std::slice::from_raw_parts_mut(pattern.cast::<u8>(), len) };
         match parse(text, IPV6) {
             // SAFETY: the caller vouches for `why`.
             Err(reason) => unsafe { host::why_set(why, &reason) },
@@ -426,10 +428,9 @@ pub mod abi {
             }
             // SAFETY: ip is writable; all-zero bytes are a valid CIDR_MATCH
             // (null pointers, zero numbers).
-            unsafe {
-                std::ptr::write_bytes(ip, 0, 1);
-                (*ip).op = CIDR_MATCH_OP_ENDIF;
-            }
+            unsafe { std::ptr::write_bytes(ip, 0, 1) };
+            // SAFETY: ip is writable and now a valid CIDR_MATCH.
+            unsafe { (*ip).op = CIDR_MATCH_OP_ENDIF };
         })
     }
 
@@ -486,31 +487,6 @@ pub mod abi {
             }
             std::ptr::null_mut()
         })
-    }
-
-    /// A parsed entry as the compiled tables take it.
-    pub fn rule(e: &CIDR_MATCH) -> crate::addr_index::CidrRule {
-        use crate::addr_index::CidrRule;
-        let family = if i32::from(e.addr_family) == libc::AF_INET6 {
-            Family::V6
-        } else {
-            Family::V4
-        };
-        let (mut net, mut mask) = ([0u8; 16], [0u8; 16]);
-        let n = usize::from(e.addr_byte_count).min(CIDR_MATCH_ABYTES);
-        net[..n].copy_from_slice(&e.net_bytes[..n]);
-        mask[..n].copy_from_slice(&e.mask_bytes[..n]);
-        let p = CidrPattern {
-            family,
-            net,
-            mask,
-            mask_shift: e.mask_shift,
-        };
-        match e.op {
-            CIDR_MATCH_OP_IF => CidrRule::If(p, e.r#match != 0),
-            CIDR_MATCH_OP_ENDIF => CidrRule::Endif,
-            _ => CidrRule::Match(p, e.r#match != 0),
-        }
     }
 }
 

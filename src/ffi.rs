@@ -1,10 +1,25 @@
-//! ffi - the one panic boundary and the pointer checks every export uses
+//! ffi - the one panic boundary and the handle convention every export uses
 //!
 //! Every `extern "C"` function of pfinet runs its body through
 //! [`postfix_boundary`] (Postfix names: a panic becomes Postfix's
 //! `msg_panic`, which aborts, as Postfix does on an internal error) or
-//! [`api_boundary`] (the `pfinet_*` API: a panic becomes an error value and
-//! the process goes on). No panic unwinds into C.
+//! [`api_boundary`] / [`api_call`] (the `pfinet_*` API: a panic becomes an
+//! error value and the process goes on). No panic unwinds into C.
+//!
+//! The handle convention, for every object and out-parameter handed to or
+//! from C (the types are in `handle`, below `host`, re-exported here):
+//!
+//! - an opaque object lives in a `Box`: [`Handle::into_raw`] hands it out,
+//!   [`Handle::try_ref`] / [`Handle::try_mut`] borrow it back (None for
+//!   null), [`Handle::free`] releases it (null is fine);
+//! - a pointer argument is checked once, in unsafe code at the export, and
+//!   becomes a typed value the safe code takes: a C string ([`bytes`]), an
+//!   out-parameter ([`OutPtr`], written with a safe `write`), a text
+//!   buffer ([`OutBuf`], filled with a safe `put`);
+//! - a null required argument gives the function's documented error:
+//!   [`Required::required`] turns None into the status API's
+//!   [`Status::NULL`] (with `?` inside [`api_call`]), and
+//!   [`Required::required_by`] into Postfix's msg_panic ([`null_arg`]).
 //!
 //! With the test-only cargo feature `test_panic_hook` (never in a release
 //! build), the exported function named by the environment variable
@@ -15,6 +30,8 @@ use std::ffi::CStr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use libc::c_char;
+
+pub use crate::handle::{Handle, OutBuf, OutPtr, write_opt};
 
 use crate::host;
 
@@ -38,6 +55,40 @@ pub fn api_boundary<T>(name: &str, on_panic: T, body: impl FnOnce() -> T) -> T {
         body()
     }))
     .unwrap_or(on_panic)
+}
+
+/// The status codes of a C API whose functions return one: the values
+/// for a null required argument and for a caught panic.
+pub trait Status: Copy {
+    /// A required pointer argument was null.
+    const NULL: Self;
+    /// A bug (a caught panic).
+    const INTERNAL: Self;
+}
+
+/// Run the body of the status-returning function `name`: `Err(status)`
+/// returns early with that status (a null argument through
+/// [`Required::required`] and `?`), a panic becomes [`Status::INTERNAL`].
+pub fn api_call<S: Status>(name: &str, body: impl FnOnce() -> Result<S, S>) -> S {
+    api_boundary(name, S::INTERNAL, || body().unwrap_or_else(|status| status))
+}
+
+/// What a required pointer argument checked for null gives.
+pub trait Required<T> {
+    /// The value, or the status API's [`Status::NULL`].
+    fn required<S: Status>(self) -> Result<T, S>;
+    /// The value, or Postfix's msg_panic "`func`: null `arg` argument".
+    fn required_by(self, func: &str, arg: &str) -> T;
+}
+
+impl<T> Required<T> for Option<T> {
+    fn required<S: Status>(self) -> Result<T, S> {
+        self.ok_or(S::NULL)
+    }
+
+    fn required_by(self, func: &str, arg: &str) -> T {
+        self.unwrap_or_else(|| null_arg(func, arg))
+    }
 }
 
 /// Test-only: panic when `name` is the function PFINET_TEST_PANIC names.

@@ -33,6 +33,9 @@ pub struct VSTRING {
     text: std::ffi::CString,
 }
 
+#[cfg(not(feature = "postfix"))]
+impl crate::handle::Handle for VSTRING {}
+
 /// C text for a byte string: Postfix texts never hold NUL, so cut at one.
 fn c_text(text: &[u8]) -> std::ffi::CString {
     let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
@@ -117,16 +120,15 @@ mod binding {
     /// `why` is null or a live Postfix VSTRING.
     pub unsafe fn why_set(why: *mut VSTRING, text: &[u8]) -> *mut VSTRING {
         let t = c_text(text);
-        // SAFETY: the caller vouches for `why`; a fresh one comes from
-        // vstring_alloc, which never returns null (it is fatal instead).
-        unsafe {
-            let why = if why.is_null() {
-                vstring_alloc(20)
-            } else {
-                why
-            };
-            vstring_strcpy(why, t.as_ptr())
-        }
+        let why = if why.is_null() {
+            // SAFETY: vstring_alloc() has no preconditions and never
+            // returns null (it is fatal instead).
+            unsafe { vstring_alloc(20) }
+        } else {
+            why
+        };
+        // SAFETY: the caller vouches for `why`, or it is the fresh one.
+        unsafe { vstring_strcpy(why, t.as_ptr()) }
     }
 }
 
@@ -227,29 +229,23 @@ mod binding {
     /// # Safety
     /// `why` is null or a VSTRING that pfinet handed out and not yet freed.
     pub unsafe fn why_set(why: *mut VSTRING, text: &[u8]) -> *mut VSTRING {
+        use crate::handle::Handle;
         let text = c_text(text);
-        if why.is_null() {
-            return Box::into_raw(Box::new(VSTRING { text }));
+        // SAFETY: the caller vouches that `why` is null or a live pfinet
+        // VSTRING.
+        match unsafe { VSTRING::try_mut(why) } {
+            Some(vp) => {
+                vp.text = text;
+                why
+            }
+            None => VSTRING { text }.into_raw(),
         }
-        // SAFETY: the caller vouches that `why` is a live pfinet VSTRING.
-        unsafe { (*why).text = text };
-        why
     }
 
-    /// # Safety
-    /// `why` is a live pfinet VSTRING.
-    pub unsafe fn why_str(why: *const VSTRING) -> *const c_char {
-        // SAFETY: the caller vouches for `why`.
-        unsafe { (*why).text.as_ptr() }
-    }
-
-    /// # Safety
-    /// `why` is null or a pfinet VSTRING, not used again.
-    pub unsafe fn why_free(why: *mut VSTRING) {
-        if !why.is_null() {
-            // SAFETY: it came from Box::into_raw in why_set().
-            drop(unsafe { Box::from_raw(why) });
-        }
+    /// The text of a pfinet VSTRING, as a C string that lives as long as
+    /// it (Postfix's vstring_str()).
+    pub fn why_str(why: &VSTRING) -> *const c_char {
+        why.text.as_ptr()
     }
 }
 

@@ -19,71 +19,7 @@
 //! is a panic: "sock_addr_cmp_addr: unsupported address family N".
 //! Out of memory is fatal, as Postfix's mymalloc.
 
-/// A socket address as Postfix keeps it in an INET_ADDR_LIST: the fields
-/// that matter of a `sockaddr_in` or `sockaddr_in6` (port and flow label
-/// are always zero in the lists pfinet builds).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SockAddr {
-    /// AF_INET: the address bytes.
-    V4([u8; 4]),
-    /// AF_INET6.
-    V6 {
-        /// The address bytes.
-        addr: [u8; 16],
-        /// sin6_scope_id.
-        scope_id: u32,
-    },
-    /// Another family, as a kernel may report for a netmask.
-    Other(u16),
-}
-
-impl SockAddr {
-    /// Read a socket address from its bytes in memory (Linux and Solaris
-    /// layout: sa_family first, sin_addr at 4, sin6_addr at 8, scope at 24;
-    /// `family` overrides the stored family, as Postfix's netmask fix-ups
-    /// do). Missing bytes read as zero.
-    pub fn from_bytes(b: &[u8], family: Option<u16>) -> SockAddr {
-        let byte = |i: usize| b.get(i).copied().unwrap_or(0);
-        let family = family.unwrap_or_else(|| u16::from_ne_bytes([byte(0), byte(1)]));
-        if family == libc::AF_INET as u16 {
-            SockAddr::V4([byte(4), byte(5), byte(6), byte(7)])
-        } else if family == libc::AF_INET6 as u16 {
-            SockAddr::V6 {
-                addr: std::array::from_fn(|i| byte(8 + i)),
-                scope_id: u32::from_ne_bytes([byte(24), byte(25), byte(26), byte(27)]),
-            }
-        } else {
-            SockAddr::Other(family)
-        }
-    }
-
-    /// The address family number (AF_INET, AF_INET6, ...).
-    pub fn family(&self) -> u16 {
-        match self {
-            SockAddr::V4(_) => libc::AF_INET as u16,
-            SockAddr::V6 { .. } => libc::AF_INET6 as u16,
-            SockAddr::Other(f) => *f,
-        }
-    }
-
-    /// The all-zero address (INADDR_ANY, IN6_IS_ADDR_UNSPECIFIED).
-    pub fn is_unspecified(&self) -> bool {
-        match self {
-            SockAddr::V4(a) => *a == [0; 4],
-            SockAddr::V6 { addr, .. } => *addr == [0; 16],
-            SockAddr::Other(_) => false,
-        }
-    }
-
-    /// Postfix's SOCKADDR_TO_HOSTADDR() text: inet_ntop, no scope.
-    pub fn hostaddr(&self) -> String {
-        match self {
-            SockAddr::V4(a) => crate::inet_pton::ntop4(a),
-            SockAddr::V6 { addr, .. } => crate::inet_pton::ntop6(addr),
-            SockAddr::Other(_) => String::new(),
-        }
-    }
-}
+pub use crate::sockaddr::SockAddr;
 
 /// An address list as Postfix's code uses one: append, read, sort+uniq.
 /// Implemented by `Vec<SockAddr>` (the pfinet_* API) and by Postfix's
@@ -321,6 +257,10 @@ fn permute<T>(v: &mut [T], order: &[u32]) {
 }
 
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
+#[allow(unsafe_code)]
+// the Postfix-named C functions
+// Not yet split into one unsafe operation per block (issue 14, item 2).
+#[allow(clippy::multiple_unsafe_ops_per_block)]
 pub mod abi {
     use super::*;
     use crate::{ffi, host};
@@ -580,7 +520,11 @@ pub mod abi {
         unsafe extern "C" {
             fn sock_addr_cmp_addr(sa: *const sockaddr, sb: *const sockaddr) -> c_int;
         }
-        extern "C" fn comp(a: *const c_void, b: *const c_void) -> c_int {
+        /// qsort()'s comparator: Postfix's sock_addr_cmp_addr().
+        ///
+        /// # Safety
+        /// `a` and `b` point to sockaddr_storage list entries.
+        unsafe extern "C" fn comp(a: *const c_void, b: *const c_void) -> c_int {
             // SAFETY: qsort and uniq_sorted pass pointers to list entries,
             // which are sockaddr_storage holding an AF_INET/AF_INET6 address.
             unsafe { sock_addr_cmp_addr(a.cast(), b.cast()) }
@@ -595,10 +539,13 @@ pub mod abi {
             )
         };
         let mut cmp = |a: &sockaddr_storage, b: &sockaddr_storage| {
-            Ok::<_, std::convert::Infallible>(comp(
-                (a as *const sockaddr_storage).cast(),
-                (b as *const sockaddr_storage).cast(),
-            ))
+            // SAFETY: two list entries, by reference.
+            Ok::<_, std::convert::Infallible>(unsafe {
+                comp(
+                    (a as *const sockaddr_storage).cast(),
+                    (b as *const sockaddr_storage).cast(),
+                )
+            })
         };
         match uniq_sorted(entries, &mut cmp) {
             Ok(n) => n,
@@ -624,6 +571,8 @@ pub mod abi {
 pub use abi::INET_ADDR_LIST;
 
 #[cfg(test)]
+#[allow(unsafe_code)] // the C library as the tests' oracle
+#[allow(clippy::multiple_unsafe_ops_per_block)]
 mod tests {
     use super::*;
 
@@ -684,7 +633,9 @@ mod tests {
     fn merge_sort_is_glibc_qsort_with_a_wrapping_comparator() {
         // The oracle is the C library's qsort itself, called with Postfix's
         // comparator on IPv4 words spread over the whole range.
-        extern "C" fn cmp(a: *const libc::c_void, b: *const libc::c_void) -> libc::c_int {
+        /// # Safety
+        /// `a` and `b` point into the u32 array below.
+        unsafe extern "C" fn cmp(a: *const libc::c_void, b: *const libc::c_void) -> libc::c_int {
             // SAFETY: qsort passes pointers into the u32 array below.
             let (a, b) = unsafe { (*a.cast::<u32>(), *b.cast::<u32>()) };
             a.wrapping_sub(b) as i32
@@ -723,7 +674,9 @@ mod tests {
             addr: [u8; 16],
             pos: u32,
         }
-        extern "C" fn cmp(a: *const libc::c_void, b: *const libc::c_void) -> libc::c_int {
+        /// # Safety
+        /// `a` and `b` point into the Rec array below.
+        unsafe extern "C" fn cmp(a: *const libc::c_void, b: *const libc::c_void) -> libc::c_int {
             // SAFETY: qsort passes pointers into the Rec array below.
             let (a, b) = unsafe { (&*a.cast::<Rec>(), &*b.cast::<Rec>()) };
             if a.family != b.family {
@@ -786,12 +739,11 @@ mod tests {
             while m < n {
                 want.push(list[recs[m].pos as usize]);
                 let first = recs[m];
-                while m + 1 < n
-                    && cmp(
-                        (&first as *const Rec).cast(),
-                        (&recs[m + 1] as *const Rec).cast(),
-                    ) == 0
-                {
+                // SAFETY: two records of the array, by reference.
+                let same = |a: &Rec, b: &Rec| unsafe {
+                    cmp((a as *const Rec).cast(), (b as *const Rec).cast()) == 0
+                };
+                while m + 1 < n && same(&first, &recs[m + 1]) {
                     m += 1;
                 }
                 m += 1;

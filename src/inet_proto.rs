@@ -160,6 +160,10 @@ pub fn socket_probe(family: Family) -> Result<(), i32> {
 }
 
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
+#[allow(unsafe_code)]
+// the Postfix-named C functions
+// Not yet split into one unsafe operation per block (issue 14, item 2).
+#[allow(clippy::multiple_unsafe_ops_per_block)]
 pub mod abi {
     use super::*;
     use crate::{ffi, host};
@@ -270,7 +274,9 @@ pub mod abi {
     ) -> *const INET_PROTO_INFO {
         ffi::postfix_boundary("inet_proto_init", || {
             // SAFETY: the caller passes C strings (or null, see below).
-            let (context, protocols) = unsafe { (ffi::bytes(context), ffi::bytes(protocols)) };
+            let context = unsafe { ffi::bytes(context) };
+            // SAFETY: as above.
+            let protocols = unsafe { ffi::bytes(protocols) };
             // Postfix's first step is mystrdup(protocols), whose own panic
             // this is.
             let protocols =

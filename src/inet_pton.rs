@@ -502,6 +502,7 @@ pub fn ntop6_text(src: &[u8; 16]) -> AddrText {
 }
 
 #[cfg(test)]
+#[allow(unsafe_code)] // the C library as the tests' oracle
 mod tests {
     //! The oracle is the C library itself: glibc's inet_pton/inet_ntop.
     use super::*;

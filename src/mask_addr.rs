@@ -29,6 +29,7 @@ pub fn mask_addr(addr: &mut [u8], network_bits: u32) -> Result<(), Vec<u8>> {
 }
 
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
+#[allow(unsafe_code)] // the Postfix-named C functions
 pub mod abi {
     use crate::{ffi, host};
 

@@ -67,8 +67,9 @@ pub fn match_hostaddr(addr: &[u8], pattern: &[u8], ipv6: bool) -> Result<bool, V
 }
 
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
+#[allow(unsafe_code)] // the Postfix-named C functions
 pub mod abi {
-    use crate::ffi;
+    use crate::ffi::{self, OutPtr, Required};
     use crate::host::{self, VSTRING};
     use libc::{c_char, c_int};
 
@@ -88,17 +89,16 @@ pub mod abi {
         const F: &str = "match_hostaddr_literal";
         ffi::postfix_boundary(F, || {
             // SAFETY: the caller passes C strings.
-            let (a, p) = unsafe { (ffi::bytes(addr), ffi::bytes(pattern)) };
-            let a = a.unwrap_or_else(|| ffi::null_arg(F, "address"));
-            let p = p.unwrap_or_else(|| ffi::null_arg(F, "pattern"));
-            if why.is_null() {
-                ffi::null_arg(F, "why");
-            }
+            let a = unsafe { ffi::bytes(addr) }.required_by(F, "address");
+            // SAFETY: as above.
+            let p = unsafe { ffi::bytes(pattern) }.required_by(F, "pattern");
+            // SAFETY: the caller passes a writable VSTRING pointer.
+            let mut why = unsafe { OutPtr::from_raw(why) }.required_by(F, "why");
             match super::match_hostaddr(a, p, cfg!(feature = "has_ipv6")) {
                 Ok(hit) => c_int::from(hit),
                 Err(text) => {
-                    // SAFETY: why is a valid pointer; a fresh VSTRING is made.
-                    unsafe { *why = host::why_set(std::ptr::null_mut(), &text) };
+                    // SAFETY: a null VSTRING: why_set() makes a fresh one.
+                    why.write(unsafe { host::why_set(std::ptr::null_mut(), &text) });
                     0
                 }
             }

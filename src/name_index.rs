@@ -132,21 +132,6 @@ impl NamadrList {
         Some(NamadrList { addrs, names })
     }
 
-    /// The number of patterns.
-    pub fn len(&self) -> usize {
-        self.addrs.len()
-    }
-
-    /// Whether the list has no patterns.
-    pub fn is_empty(&self) -> bool {
-        self.addrs.is_empty()
-    }
-
-    /// Pattern `i`'s text (after its '!' operators) and negation.
-    pub fn pattern(&self, i: usize) -> (&[u8], bool) {
-        self.addrs.pattern(i)
-    }
-
     /// What decides for host name `name` and address text `addr` (both
     /// case-folded), from segment `from` on (0 for a new lookup; a
     /// [`Step::Dictionary`] tells where to go on).

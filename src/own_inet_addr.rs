@@ -29,10 +29,11 @@ use std::collections::HashMap;
 
 use crate::diag::{Diag, Fatal};
 use crate::fast_hash::FastHash;
-use crate::inet_addr_list::{AddrList, SockAddr};
+use crate::inet_addr_list::AddrList;
 use crate::inet_addr_local::{Config, Method, run};
 use crate::inet_proto::InetProtoInfo;
 use crate::name_mask::mystrtok;
+use crate::sockaddr::SockAddr;
 use crate::sys::Sys;
 
 /// inet_interfaces = all.
@@ -305,6 +306,10 @@ pub fn contains(list: &dyn AddrList, addr: &SockAddr) -> bool {
 }
 
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
+#[allow(unsafe_code)]
+// the Postfix-named C functions
+// Not yet split into one unsafe operation per block (issue 14, item 2).
+#[allow(clippy::multiple_unsafe_ops_per_block)]
 pub mod abi {
     use super::*;
     use crate::diag::HostDiag;

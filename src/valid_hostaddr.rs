@@ -137,8 +137,10 @@ pub fn valid_ipv6_hostaddr(addr: &[u8]) -> Result<(), Vec<u8>> {
 }
 
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
+#[allow(unsafe_code)] // the Postfix-named C functions
 pub mod abi {
-    use crate::{ffi, host};
+    use crate::ffi::{self, Required};
+    use crate::host;
     use libc::{c_char, c_int};
 
     /// Do not log why an address is rejected.
@@ -147,16 +149,18 @@ pub mod abi {
     pub const DO_GRIPE: c_int = 1;
 
     /// Shared body: run `check`, warn when griping, return 1 or 0.
-    pub(crate) fn report(
+    ///
+    /// # Safety
+    /// `addr` is null or a C string.
+    pub(crate) unsafe fn report(
         func: &str,
         addr: *const c_char,
         gripe: c_int,
         check: fn(&[u8]) -> Result<(), Vec<u8>>,
     ) -> c_int {
         ffi::postfix_boundary(func, || {
-            // SAFETY: the exported functions' callers pass C strings.
-            let addr =
-                unsafe { ffi::bytes(addr) }.unwrap_or_else(|| ffi::null_arg(func, "address"));
+            // SAFETY: the caller's contract: a C string or null.
+            let addr = unsafe { ffi::bytes(addr) }.required_by(func, "address");
             match check(addr) {
                 Ok(()) => 1,
                 Err(text) => {
@@ -175,7 +179,8 @@ pub mod abi {
     /// `addr` is a C string.
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn valid_hostaddr(addr: *const c_char, gripe: c_int) -> c_int {
-        report("valid_hostaddr", addr, gripe, super::valid_hostaddr)
+        // SAFETY: the caller passes a C string (or null).
+        unsafe { report("valid_hostaddr", addr, gripe, super::valid_hostaddr) }
     }
 
     /// Postfix: `int valid_ipv4_hostaddr(const char *addr, int gripe)`.
@@ -184,12 +189,15 @@ pub mod abi {
     /// `addr` is a C string.
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn valid_ipv4_hostaddr(addr: *const c_char, gripe: c_int) -> c_int {
-        report(
-            "valid_ipv4_hostaddr",
-            addr,
-            gripe,
-            super::valid_ipv4_hostaddr,
-        )
+        // SAFETY: the caller passes a C string (or null).
+        unsafe {
+            report(
+                "valid_ipv4_hostaddr",
+                addr,
+                gripe,
+                super::valid_ipv4_hostaddr,
+            )
+        }
     }
 
     /// Postfix: `int valid_ipv6_hostaddr(const char *addr, int gripe)`.
@@ -198,12 +206,15 @@ pub mod abi {
     /// `addr` is a C string.
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn valid_ipv6_hostaddr(addr: *const c_char, gripe: c_int) -> c_int {
-        report(
-            "valid_ipv6_hostaddr",
-            addr,
-            gripe,
-            super::valid_ipv6_hostaddr,
-        )
+        // SAFETY: the caller passes a C string (or null).
+        unsafe {
+            report(
+                "valid_ipv6_hostaddr",
+                addr,
+                gripe,
+                super::valid_ipv6_hostaddr,
+            )
+        }
     }
 }
 

@@ -61,6 +61,7 @@ pub fn valid_mailhost_literal(addr: &[u8], ipv6: bool) -> Result<(), Vec<u8>> {
 }
 
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
+#[allow(unsafe_code)] // the Postfix-named C functions
 pub mod abi {
     use crate::{ffi, host};
     use libc::{c_char, c_int};
@@ -98,9 +99,12 @@ pub mod abi {
     /// `addr` is a C string.
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn valid_mailhost_literal(addr: *const c_char, gripe: c_int) -> c_int {
-        crate::valid_hostaddr::report("valid_mailhost_literal", addr, gripe, |a| {
-            super::valid_mailhost_literal(a, cfg!(feature = "has_ipv6"))
-        })
+        // SAFETY: the caller passes a C string (or null).
+        unsafe {
+            crate::valid_hostaddr::report("valid_mailhost_literal", addr, gripe, |a| {
+                super::valid_mailhost_literal(a, cfg!(feature = "has_ipv6"))
+            })
+        }
     }
 }
 

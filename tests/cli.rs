@@ -570,7 +570,7 @@ fn aligned(bytes: &[u8]) -> Vec<u128> {
 
 #[test]
 fn compile_warns_as_postmap_and_writes_a_table_that_answers_as_postmap() {
-    use pfinet::cidr_file::{Refusal, Source, parse};
+    use pfinet::internal::cidr_file::{Refusal, Source, parse};
 
     let map = scratch().join("compiled.cidr");
     std::fs::write(&map, CIDR_MAP).unwrap();

@@ -375,14 +375,14 @@ fn check_topology(topology: &str, batch: &str, protocols: &[Option<&str>], fixtu
     );
 }
 
-/// Step 3: pfinet::netlink::getifaddrs() against glibc's getifaddrs()
+/// Step 3: pfinet::internal::sys::netlink::getifaddrs() against glibc's getifaddrs()
 /// (its entries of the same families, in order), inside the namespace.
 fn netlink_vs_libc(ns: &Netns) -> Vec<String> {
     std::thread::scope(|scope| {
         scope
             .spawn(|| {
                 ns.enter_current_thread();
-                let libc = pfinet::sys::libc_getifaddrs();
+                let libc = pfinet::internal::sys::libc_getifaddrs();
                 let mut failures = Vec::new();
                 for families in [
                     vec![libc::AF_INET],
@@ -400,7 +400,7 @@ fn netlink_vs_libc(ns: &Netns) -> Vec<String> {
                         }
                         kept
                     });
-                    let got = pfinet::netlink::getifaddrs(&families);
+                    let got = pfinet::internal::sys::netlink::getifaddrs(&families);
                     if got != want {
                         failures.push(format!(
                             "netlink vs libc getifaddrs, families {families:?}: {} vs {} entries\n\

@@ -1,4 +1,4 @@
-//! The compiled cidr table loader (pfinet::cidr_file::parse): bytes of a
+//! The compiled cidr table loader (pfinet::internal::cidr_file::parse): bytes of a
 //! valid compiled file, mutated, must never crash it, and a file it
 //! accepts must answer every lookup as the text table does.
 //!
@@ -13,8 +13,8 @@
 //! not crash.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pfinet::cidr_file::{Source, compile, parse, reseal};
-use pfinet::dict_cidr::Table;
+use pfinet::internal::cidr_file::{Source, compile, parse, reseal};
+use pfinet::internal::dict_cidr::Table;
 
 const TABLES: [&str; 4] = [
     "10.0.0.0/8 A\n10.1.0.0/16 B\n192.0.2.0/24 C\n[2001:db8::]/32 D\n",

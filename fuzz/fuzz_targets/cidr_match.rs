@@ -13,7 +13,7 @@
 //! cidr_match_execute() returns.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pfinet::cidr_match::abi as pf;
+use pfinet::internal::cidr_match::abi as pf;
 use pfinet_fuzz::{CIDR_MATCH, VSTRING, c_text, check, fields, side, stock::*, take_vstring};
 use pfinet_fuzz::{vstring_alloc, vstring_strcpy};
 use std::ffi::{c_char, c_int};

@@ -11,7 +11,7 @@
 //! message.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pfinet::inet_proto::abi as pf;
+use pfinet::internal::inet_proto::abi as pf;
 use pfinet_fuzz::{INET_PROTO_INFO, Side, c_text, check, in_child, side, stock::*};
 
 const CONTEXT: &std::ffi::CStr = c"inet_protocols";
@@ -69,11 +69,11 @@ fn pfinet(protocols: &std::ffi::CStr) -> String {
 
 fuzz_target!(|data: &[u8]| {
     let protocols = c_text(data);
-    let fatal = pfinet::inet_proto::inet_proto(
+    let fatal = pfinet::internal::inet_proto::inet_proto(
         CONTEXT.to_bytes(),
         protocols.to_bytes(),
         true,
-        &pfinet::inet_proto::socket_probe,
+        &pfinet::internal::inet_proto::socket_probe,
     )
     .fatal
     .is_some();

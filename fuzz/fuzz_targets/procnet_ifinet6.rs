@@ -11,11 +11,11 @@
 //! and mask lists (every sockaddr byte, used and size), every message.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pfinet::diag::HostDiag;
-use pfinet::inet_addr_list::SockAddr;
-use pfinet::inet_addr_list::abi::{self as pf_list, CList};
-use pfinet::inet_addr_local::{self as ial, procnet_ifinet6};
-use pfinet::sys::{Ifaddr, IoctlSocket, Sys};
+use pfinet::internal::diag::HostDiag;
+use pfinet::internal::inet_addr_list::SockAddr;
+use pfinet::internal::inet_addr_list::abi::{self as pf_list, CList};
+use pfinet::internal::inet_addr_local::{self as ial, procnet_ifinet6};
+use pfinet::internal::sys::{Ifaddr, IoctlSocket, Sys};
 use pfinet_fuzz::{INET_ADDR_LIST, check, list_entries, set_verbose, side, stock::*};
 use std::ffi::{CStr, c_char, c_int, c_uint};
 use std::sync::Mutex;

@@ -4,7 +4,7 @@
 //! NUL). Compared: the three results and every warning.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pfinet::valid_hostaddr::abi as pf;
+use pfinet::internal::valid_hostaddr::abi as pf;
 use pfinet_fuzz::{check, gripe_and_text, side, stock::*};
 
 fuzz_target!(|data: &[u8]| {

@@ -5,7 +5,7 @@
 //! (or that it is null), valid_mailhost_literal()'s result, every warning.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pfinet::valid_mailhost_addr::abi as pf;
+use pfinet::internal::valid_mailhost_addr::abi as pf;
 use pfinet_fuzz::{check, gripe_and_text, side, stock::*};
 use std::ffi::c_char;
 

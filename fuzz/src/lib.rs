@@ -17,10 +17,10 @@ use std::io::Read;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, Once};
 
-pub use pfinet::cidr_match::abi::CIDR_MATCH;
-pub use pfinet::host::VSTRING;
-pub use pfinet::inet_addr_list::abi::INET_ADDR_LIST;
-pub use pfinet::inet_proto::INET_PROTO_INFO;
+pub use pfinet::internal::cidr_match::abi::CIDR_MATCH;
+pub use pfinet::internal::host::VSTRING;
+pub use pfinet::internal::inet_addr_list::abi::INET_ADDR_LIST;
+pub use pfinet::internal::inet_proto::INET_PROTO_INFO;
 
 /// Stock Postfix 3.7.11, built by build.rs.
 pub mod stock {

@@ -11,7 +11,7 @@
 //! "inet_addr_local\[getifaddrs\]: getifaddrs: ERROR".
 
 use super::{Event, m};
-use crate::inet_addr_list::SockAddr;
+use crate::sockaddr::SockAddr;
 use crate::sys::Ifaddr;
 
 /// The lookup for one family, on a getifaddrs() result (or its errno).

@@ -29,7 +29,8 @@ pub mod siocgif;
 pub mod siocglif;
 
 use crate::diag::{Diag, Fatal};
-use crate::inet_addr_list::{AddrList, SockAddr};
+use crate::inet_addr_list::AddrList;
+use crate::sockaddr::SockAddr;
 use crate::sys;
 use crate::sys::Sys;
 
@@ -309,6 +310,10 @@ pub fn run(
 }
 
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
+#[allow(unsafe_code)]
+// the Postfix-named C functions
+// Not yet split into one unsafe operation per block (issue 14, item 2).
+#[allow(clippy::multiple_unsafe_ops_per_block)]
 pub mod abi {
     use super::*;
     use crate::diag::HostDiag;

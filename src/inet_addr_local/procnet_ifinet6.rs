@@ -14,8 +14,8 @@
 //! configuration".
 
 use super::{Event, m};
-use crate::inet_addr_list::SockAddr;
 use crate::mask_addr::mask_addr;
+use crate::sockaddr::SockAddr;
 use crate::sys::Sys;
 
 /// The file Linux lists its IPv6 addresses in.
@@ -149,6 +149,7 @@ pub fn scan_hex(s: &[u8], mut at: usize) -> Option<(u32, usize)> {
 }
 
 #[cfg(test)]
+#[allow(unsafe_code)] // the C library as the tests' oracle
 mod tests {
     use super::*;
 

@@ -10,7 +10,7 @@
 //! and "... ioctl SIOCGIFNETMASK: ERROR"; see also ial_socket().
 
 use super::{Event, conf_loop, ial_socket, m};
-use crate::inet_addr_list::SockAddr;
+use crate::sockaddr::SockAddr;
 use crate::sys::Sys;
 
 /// sizeof(struct ifreq), and the offset of ifr_addr in it.

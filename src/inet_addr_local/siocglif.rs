@@ -5,20 +5,18 @@
 //! `struct lifreq` (376 bytes on illumos amd64, lifr_addr at offset 40);
 //! records of other families and unspecified addresses are skipped. Linux
 //! has no such ioctl: there [`crate::sys::System`] answers ENOTTY, and the
-//! tests drive this code with a simulated kernel.
+//! tests drive this code with a simulated kernel (the ioctls themselves
+//! are [`crate::sys::solaris`]).
 //!
 //! DIAGNOSTICS: fatal "inet_addr_local\[siocglif\]: address family was N,
 //! must be AF_INET (2) or AF_INET6 (M)", "... ioctl SIOCGLIFCONF: ERROR",
 //! "... ioctl(SIOCGLIFNETMASK): ERROR"; see also ial_socket().
 
 use super::{Event, conf_loop, ial_socket, m};
-use crate::inet_addr_list::SockAddr;
+use crate::sockaddr::SockAddr;
 use crate::sys::Sys;
 
-/// sizeof(struct lifreq) and offsetof(struct lifreq, lifr_addr) (illumos).
-pub const LIFREQ_SIZE: usize = 376;
-/// Offset of lifr_addr in struct lifreq.
-pub const LIFR_ADDR: usize = 40;
+pub use crate::sys::solaris::{LIFR_ADDR, LIFREQ_SIZE};
 
 const NAME: &str = "inet_addr_local[siocglif]";
 
@@ -59,60 +57,6 @@ pub fn lookup(af: i32, masks: bool, ipv6: bool, sys: &mut dyn Sys, events: &mut 
                 }
             }
         }
-    }
-}
-
-/// The real ioctls, for Solaris and illumos (amd64 request numbers).
-/// Not compiled on Linux; written from illumos's <net/if.h> and
-/// <sys/sockio.h>.
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
-pub mod solaris {
-    use super::LIFREQ_SIZE;
-    use libc::{c_char, c_int};
-
-    #[repr(C)]
-    struct lifconf {
-        lifc_family: libc::sa_family_t,
-        lifc_flags: c_int,
-        lifc_len: c_int,
-        lifc_buf: *mut c_char,
-    }
-
-    const SIOCGLIFCONF: u32 = 0xc010_69a5;
-    const SIOCGLIFNETMASK: u32 = 0xc078_697d;
-
-    fn errno() -> i32 {
-        std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-    }
-
-    pub fn siocglifconf(fd: c_int, len: usize) -> Result<Vec<u8>, i32> {
-        let mut buf = vec![0u8; len];
-        let mut lifc = lifconf {
-            lifc_family: libc::AF_UNSPEC as libc::sa_family_t,
-            lifc_flags: 0,
-            lifc_len: c_int::try_from(len).map_err(|_| libc::EINVAL)?,
-            lifc_buf: buf.as_mut_ptr().cast(),
-        };
-        // SAFETY: the kernel writes at most lifc_len bytes into buf, which
-        // lives through the call.
-        if unsafe { libc::ioctl(fd, SIOCGLIFCONF as _, &mut lifc) } < 0 {
-            return Err(errno());
-        }
-        buf.truncate(usize::try_from(lifc.lifc_len).unwrap_or(0).min(len));
-        Ok(buf)
-    }
-
-    pub fn siocglifnetmask(fd: c_int, lifreq: &[u8]) -> Result<Vec<u8>, i32> {
-        let mut req = [0u8; LIFREQ_SIZE];
-        let n = lifreq.len().min(LIFREQ_SIZE);
-        req[..n].copy_from_slice(&lifreq[..n]);
-        // SAFETY: SIOCGLIFNETMASK reads and writes one struct lifreq, which
-        // `req` holds (8-byte alignment is not required by the kernel's
-        // copyin).
-        if unsafe { libc::ioctl(fd, SIOCGLIFNETMASK as _, req.as_mut_ptr()) } < 0 {
-            return Err(errno());
-        }
-        Ok(req.to_vec())
     }
 }
 

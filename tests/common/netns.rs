@@ -460,8 +460,8 @@ impl Snapshot {
 /// plus a %scope that Postfix cuts off).
 pub fn text(a: &Ip) -> String {
     match a {
-        Ip::V4(b) => pfinet::inet_pton::ntop4(b),
-        Ip::V6(b) => pfinet::inet_pton::ntop6(b),
+        Ip::V4(b) => pfinet::internal::inet_pton::ntop4(b),
+        Ip::V6(b) => pfinet::internal::inet_pton::ntop6(b),
     }
 }
 

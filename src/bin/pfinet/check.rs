@@ -5,8 +5,8 @@
 //! warning Postfix logs (gripe on) when one does not.
 
 use crate::{IPV6, fatal, text, warn};
-use pfinet::valid_hostaddr::valid_hostaddr;
-use pfinet::valid_mailhost_addr::valid_mailhost_literal;
+use pfinet::internal::valid_hostaddr::valid_hostaddr;
+use pfinet::internal::valid_mailhost_addr::valid_mailhost_literal;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: pfinet check ADDRESS-OR-LITERAL...

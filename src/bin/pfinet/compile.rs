@@ -1,6 +1,6 @@
 //! `pfinet compile TABLE...`: write TABLE.pfinet, the compiled cidr: table
 //! that a Postfix built with pfinet maps instead of parsing TABLE (see
-//! pfinet::cidr_file). The table's warnings are printed as Postfix logs
+//! pfinet::internal::cidr_file). The table's warnings are printed as Postfix logs
 //! them. The file is written beside the table under a temporary name and
 //! renamed into place, so a reader sees the old file or the new one; run as
 //! root, it gets the table's owner (Postfix uses it only then).
@@ -9,7 +9,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::process::ExitCode;
 
-use pfinet::cidr_file::{self, Source};
+use pfinet::internal::cidr_file::{self, Source};
 
 const HELP: &str = "\
 usage: pfinet compile TABLE...
@@ -25,7 +25,7 @@ fn source(meta: &std::fs::Metadata) -> Source {
 fn compile_one(table: &[u8]) -> Result<(), Vec<u8>> {
     let path = std::path::Path::new(std::ffi::OsStr::from_bytes(table));
     let io = |what: &str, e: std::io::Error| {
-        let why = pfinet::host::strerror(e.raw_os_error().unwrap_or(libc::EIO));
+        let why = pfinet::internal::host::strerror(e.raw_os_error().unwrap_or(libc::EIO));
         [what.as_bytes(), b" ", table, b": ", &why].concat()
     };
     let before = std::fs::metadata(path).map_err(|e| io("open", e))?;

@@ -3,8 +3,8 @@
 //! format of Postfix's own inet_addr_local test program).
 
 use crate::{IPV6, fatal, warn};
-use pfinet::inet_addr_local::{Config, Event, inet_addr_local};
-use pfinet::inet_proto::{default_protocols, inet_proto, socket_probe};
+use pfinet::internal::inet_addr_local::{Config, Event, inet_addr_local};
+use pfinet::internal::inet_proto::{default_protocols, inet_proto, socket_probe};
 use std::process::ExitCode;
 
 const USAGE: &str =
@@ -44,7 +44,7 @@ pub fn run(argv: &[Vec<u8>]) -> ExitCode {
         true,
         config,
         IPV6,
-        &mut pfinet::sys::System,
+        &mut pfinet::internal::sys::System,
     );
     let mut addr = None;
     for e in events {

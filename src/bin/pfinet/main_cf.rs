@@ -10,7 +10,7 @@
 //! Postfix's `${name?text}` / `${name:text}` forms, are errors. Parameters
 //! that are not set get stock Postfix's defaults, see [`Settings::read`].
 
-use pfinet::readlline::{is_space, logical_lines};
+use pfinet::internal::readlline::{is_space, logical_lines};
 use std::collections::HashMap;
 
 /// What mynetworks depends on.
@@ -142,7 +142,7 @@ impl Settings {
         Ok(Settings {
             protocols: get(
                 "inet_protocols",
-                pfinet::inet_proto::default_protocols(ipv6),
+                pfinet::internal::inet_proto::default_protocols(ipv6),
             )?,
             interfaces: get("inet_interfaces", b"all")?,
             style: get("mynetworks_style", default_style(Some(&level)))?,

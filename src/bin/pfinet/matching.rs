@@ -10,8 +10,8 @@
 //! TEXT`, or `no entry matched` / `no rule matched`.
 
 use crate::{IPV6, fatal, text, warn};
-use pfinet::dict_cidr::Table;
-use pfinet::match_list::{MatchList, Release, Severity};
+use pfinet::internal::dict_cidr::Table;
+use pfinet::internal::match_list::{MatchList, Release, Severity};
 use std::process::ExitCode;
 
 const USAGE: &str =
@@ -112,7 +112,7 @@ fn cidr(file: &[u8], addr: &[u8]) -> ExitCode {
     let data = match read_file(file) {
         Ok(d) => d,
         Err(errno) => {
-            let why = pfinet::host::strerror(errno);
+            let why = pfinet::internal::host::strerror(errno);
             return fatal(&[b"open ", file, b": ", &why].concat());
         }
     };

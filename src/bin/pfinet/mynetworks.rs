@@ -4,7 +4,7 @@
 
 use crate::main_cf::Settings;
 use crate::{IPV6, fatal, text, warn};
-use pfinet::diag::{Collect, Level};
+use pfinet::internal::diag::{Collect, Level};
 use std::process::ExitCode;
 
 const USAGE: &str =
@@ -20,7 +20,8 @@ const USAGE: &str =
 
 fn compute(s: &Settings, style: &[u8], value_only: bool) -> Result<(), ExitCode> {
     let mut diag = Collect::default();
-    let result = pfinet::mynetworks::compute(&s.protocols, style, &s.interfaces, &mut diag);
+    let result =
+        pfinet::internal::mynetworks::compute(&s.protocols, style, &s.interfaces, &mut diag);
     for (level, t) in &diag.messages {
         if *level == Level::Warning {
             warn(t);
@@ -53,7 +54,7 @@ pub fn run(argv: &[Vec<u8>]) -> ExitCode {
         Some(Err(why)) => return fatal(&why),
         Some(Ok(s)) => s,
         None => Settings {
-            protocols: pfinet::inet_proto::default_protocols(IPV6).to_vec(),
+            protocols: pfinet::internal::inet_proto::default_protocols(IPV6).to_vec(),
             interfaces: b"all".to_vec(),
             style: Vec::new(),
             sets_mynetworks: false,

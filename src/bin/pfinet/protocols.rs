@@ -2,7 +2,7 @@
 //! (inet_proto_init()).
 
 use crate::{IPV6, fatal, text, warn};
-use pfinet::inet_proto::{default_protocols, inet_proto, socket_probe};
+use pfinet::internal::inet_proto::{default_protocols, inet_proto, socket_probe};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: pfinet protocols [LIST]

@@ -29,8 +29,8 @@ use nix::sys::socket::{
     recvmsg, sendto, socket,
 };
 
-use crate::inet_addr_list::SockAddr;
-use crate::sys::Ifaddr;
+use crate::sockaddr::SockAddr;
+use crate::sys::seam::Ifaddr;
 
 const NLMSG_HDRLEN: usize = 16;
 const NLMSG_ERROR: u16 = 2;

@@ -1,60 +1,16 @@
-//! sys - the system calls behind pfinet, behind a seam
+//! system - the running kernel and C library behind [`Sys`]
 //!
-//! [`Sys`] is what pfinet asks of the system: getifaddrs(3), a datagram
-//! socket for interface ioctls, a file's contents (inet_addr_local), and
-//! getaddrinfo(3) plus a socket() probe (inet_addr_host, for
-//! inet_interfaces). [`System`] is the real thing (the only unsafe code
-//! behind these modules); tests can substitute a simulated kernel, which is
-//! how SIOCGLIFCONF (Solaris, absent on Linux) is tested.
+//! [`System`] answers [`Sys`] with the real calls: getifaddrs over
+//! rtnetlink on Linux ([`crate::sys::netlink`]), the C library's
+//! getifaddrs(3) elsewhere ([`libc_getifaddrs`]), getaddrinfo(3) (with
+//! glibc's numeric fast path done here, [`libc_getaddrinfo`] for the rest),
+//! socket(2) for the ioctl socket ([`crate::sys::ioctl`]) and the probe,
+//! and file reads as Postfix's fopen()/fgets() see them. Errors are errno
+//! or EAI_* values.
 
-use crate::inet_addr_list::SockAddr;
-
-/// One getifaddrs(3) entry: flags, address, and the netmask read as the
-/// address's family (as Postfix reads it after fixing sa_family).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ifaddr {
-    /// ifa_flags.
-    pub flags: u32,
-    /// ifa_addr, if any.
-    pub addr: Option<SockAddr>,
-    /// ifa_netmask, if any.
-    pub netmask: Option<SockAddr>,
-}
-
-/// An ioctl socket: SIOCGIFCONF/SIOCGIFNETMASK and the Solaris
-/// SIOCGLIFCONF/SIOCGLIFNETMASK. Buffers are raw records in the kernel's
-/// layout (`struct ifreq`, `struct lifreq`).
-pub trait IoctlSocket {
-    /// SIOCGIFCONF with a buffer of `len` bytes: the bytes filled.
-    fn siocgifconf(&mut self, len: usize) -> Result<Vec<u8>, i32>;
-    /// SIOCGIFNETMASK on a copy of one `struct ifreq`: the result record.
-    fn siocgifnetmask(&mut self, ifreq: &[u8]) -> Result<Vec<u8>, i32>;
-    /// SIOCGLIFCONF (lifc_family AF_UNSPEC) with a buffer of `len` bytes.
-    fn siocglifconf(&mut self, len: usize) -> Result<Vec<u8>, i32>;
-    /// SIOCGLIFNETMASK on a copy of one `struct lifreq`.
-    fn siocglifnetmask(&mut self, lifreq: &[u8]) -> Result<Vec<u8>, i32>;
-}
-
-/// What inet_addr_local needs from the system. Errors are errno values.
-pub trait Sys {
-    /// getifaddrs(3)'s entries of the address families in `families`.
-    fn getifaddrs(&mut self, families: &[i32]) -> Result<Vec<Ifaddr>, i32>;
-    /// The same from the C library's getifaddrs(3) itself, where
-    /// [`Sys::getifaddrs`] reads the kernel's tables directly (Linux): what
-    /// an LD_PRELOAD shim of getifaddrs() can change (fault injection).
-    fn libc_getifaddrs(&mut self, families: &[i32]) -> Result<Vec<Ifaddr>, i32> {
-        self.getifaddrs(families)
-    }
-    /// socket(af, SOCK_DGRAM, 0).
-    fn ioctl_socket(&mut self, af: i32) -> Result<Box<dyn IoctlSocket>, i32>;
-    /// A file's contents; Err only when it cannot be opened.
-    fn read_file(&mut self, path: &str) -> Result<Vec<u8>, i32>;
-    /// getaddrinfo(host, NULL, {ai_family = family, ai_socktype =
-    /// SOCK_STREAM}): the addresses in order, or the EAI_* error.
-    fn getaddrinfo(&mut self, host: &[u8], family: i32) -> Result<Vec<SockAddr>, i32>;
-    /// socket(family, SOCK_STREAM, 0), closed at once.
-    fn stream_socket(&mut self, family: i32) -> Result<(), i32>;
-}
+use crate::sockaddr::SockAddr;
+use crate::sys::ioctl::Socket;
+use crate::sys::seam::{Ifaddr, IoctlSocket, Sys};
 
 /// The running kernel.
 pub struct System;
@@ -130,14 +86,11 @@ pub fn libc_getaddrinfo(host: &[u8], family: i32) -> Result<Vec<SockAddr>, i32> 
     while !p.is_null() {
         // SAFETY: p is an entry of the list getaddrinfo returned;
         // ai_addr holds ai_addrlen bytes.
-        unsafe {
-            let ai = &*p;
-            out.push(SockAddr::from_bytes(
-                &copy(ai.ai_addr.cast(), ai.ai_addrlen as usize),
-                None,
-            ));
-            p = ai.ai_next;
-        }
+        let ai = unsafe { &*p };
+        // SAFETY: as above: ai_addr holds ai_addrlen bytes (or is null).
+        let bytes = unsafe { copy(ai.ai_addr.cast(), ai.ai_addrlen as usize) };
+        out.push(SockAddr::from_bytes(&bytes, None));
+        p = ai.ai_next;
     }
     // SAFETY: res came from getaddrinfo and is freed once.
     unsafe { libc::freeaddrinfo(res) };
@@ -145,7 +98,7 @@ pub fn libc_getaddrinfo(host: &[u8], family: i32) -> Result<Vec<SockAddr>, i32> 
 }
 
 /// The C library's getifaddrs(3), every entry. On Linux pfinet asks the
-/// kernel itself ([`crate::netlink`], same entries, a fraction of the
+/// kernel itself ([`crate::sys::netlink`], same entries, a fraction of the
 /// time); tests compare the two.
 pub fn libc_getifaddrs() -> Result<Vec<Ifaddr>, i32> {
     let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
@@ -161,24 +114,29 @@ pub fn libc_getifaddrs() -> Result<Vec<Ifaddr>, i32> {
         // of at least the size of their family (the netmask is read
         // with the address's family, as Postfix does: glibc stores
         // both in storage large enough for sockaddr_in6).
-        unsafe {
-            let ifa = &*p;
-            let (addr, netmask) = if ifa.ifa_addr.is_null() {
-                (None, None)
-            } else {
-                let family = i32::from((*ifa.ifa_addr).sa_family);
-                let len = sa_len(family);
-                let m = (!ifa.ifa_netmask.is_null())
-                    .then(|| sockaddr_at(ifa.ifa_netmask.cast(), len, Some(family as u16)));
-                (Some(sockaddr_at(ifa.ifa_addr.cast(), len, None)), m)
-            };
-            out.push(Ifaddr {
-                flags: ifa.ifa_flags,
-                addr,
-                netmask,
+        let ifa = unsafe { &*p };
+        let (addr, netmask) = if ifa.ifa_addr.is_null() {
+            (None, None)
+        } else {
+            // SAFETY: as above: ifa_addr points to a socket address.
+            let family = i32::from(unsafe { (*ifa.ifa_addr).sa_family });
+            let len = sa_len(family);
+            let m = (!ifa.ifa_netmask.is_null()).then(|| {
+                // SAFETY: as above: the netmask is as large as the address.
+                unsafe { sockaddr_at(ifa.ifa_netmask.cast(), len, Some(family as u16)) }
             });
-            p = ifa.ifa_next;
-        }
+            // SAFETY: as above: the address holds `len` bytes.
+            (
+                Some(unsafe { sockaddr_at(ifa.ifa_addr.cast(), len, None) }),
+                m,
+            )
+        };
+        out.push(Ifaddr {
+            flags: ifa.ifa_flags,
+            addr,
+            netmask,
+        });
+        p = ifa.ifa_next;
     }
     // SAFETY: head came from getifaddrs and is freed once.
     unsafe { libc::freeifaddrs(head) };
@@ -188,7 +146,7 @@ pub fn libc_getifaddrs() -> Result<Vec<Ifaddr>, i32> {
 impl Sys for System {
     fn getifaddrs(&mut self, families: &[i32]) -> Result<Vec<Ifaddr>, i32> {
         #[cfg(target_os = "linux")]
-        return crate::netlink::getifaddrs(families);
+        return crate::sys::netlink::getifaddrs(families);
         #[cfg(not(target_os = "linux"))]
         return self.libc_getifaddrs(families);
     }
@@ -246,112 +204,6 @@ impl Sys for System {
         }
         // SAFETY: fd is ours and open.
         unsafe { libc::close(fd) };
-        Ok(())
-    }
-}
-
-/// A datagram socket for the interface ioctls (closed on drop).
-struct Socket(std::os::fd::OwnedFd);
-
-impl Socket {
-    fn fd(&self) -> i32 {
-        use std::os::fd::AsRawFd;
-        self.0.as_raw_fd()
-    }
-}
-
-impl IoctlSocket for Socket {
-    fn siocgifconf(&mut self, len: usize) -> Result<Vec<u8>, i32> {
-        let mut buf = vec![0u8; len];
-        // SAFETY: ifconf is plain data; all-zero is valid.
-        let mut ifc: libc::ifconf = unsafe { std::mem::zeroed() };
-        ifc.ifc_len = i32::try_from(len).map_err(|_| libc::EINVAL)?;
-        ifc.ifc_ifcu.ifcu_buf = buf.as_mut_ptr().cast();
-        // SAFETY: SIOCGIFCONF writes at most ifc_len bytes into buf, which
-        // lives through the call.
-        if unsafe { libc::ioctl(self.fd(), libc::SIOCGIFCONF, &mut ifc) } < 0 {
-            return Err(errno());
-        }
-        buf.truncate(usize::try_from(ifc.ifc_len).unwrap_or(0).min(len));
-        Ok(buf)
-    }
-
-    fn siocgifnetmask(&mut self, ifreq: &[u8]) -> Result<Vec<u8>, i32> {
-        // SAFETY: ifreq is plain data; all-zero is valid.
-        let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
-        let n = ifreq.len().min(std::mem::size_of::<libc::ifreq>());
-        // SAFETY: n bytes fit in req.
-        unsafe { std::ptr::copy_nonoverlapping(ifreq.as_ptr(), (&raw mut req).cast::<u8>(), n) };
-        // SAFETY: SIOCGIFNETMASK reads and writes one struct ifreq.
-        if unsafe { libc::ioctl(self.fd(), libc::SIOCGIFNETMASK, &mut req) } < 0 {
-            return Err(errno());
-        }
-        // SAFETY: req is a plain struct of this size.
-        Ok(unsafe { copy((&raw const req).cast(), std::mem::size_of::<libc::ifreq>()) })
-    }
-
-    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
-    fn siocglifconf(&mut self, len: usize) -> Result<Vec<u8>, i32> {
-        crate::inet_addr_local::siocglif::solaris::siocglifconf(self.fd(), len)
-    }
-
-    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
-    fn siocglifnetmask(&mut self, lifreq: &[u8]) -> Result<Vec<u8>, i32> {
-        crate::inet_addr_local::siocglif::solaris::siocglifnetmask(self.fd(), lifreq)
-    }
-
-    /// No SIOCGLIFCONF outside Solaris and illumos: the kernel would say
-    /// "inappropriate ioctl".
-    #[cfg(not(any(target_os = "illumos", target_os = "solaris")))]
-    fn siocglifconf(&mut self, _len: usize) -> Result<Vec<u8>, i32> {
-        Err(libc::ENOTTY)
-    }
-
-    #[cfg(not(any(target_os = "illumos", target_os = "solaris")))]
-    fn siocglifnetmask(&mut self, _lifreq: &[u8]) -> Result<Vec<u8>, i32> {
-        Err(libc::ENOTTY)
-    }
-}
-
-/// A simulated system for unit tests: getifaddrs() answers from a list,
-/// ioctl sockets come from a factory, names resolve as numeric addresses or
-/// from a table; what a test leaves unset fails as a missing facility would.
-#[cfg(test)]
-#[derive(Default)]
-pub struct FakeSys {
-    /// What getifaddrs() answers (None: ENOSYS).
-    pub ifaddrs: Option<Result<Vec<Ifaddr>, i32>>,
-    /// Makes the sockets the ioctl lookups use (None: ENOSYS).
-    pub ioctl: Option<Box<dyn Fn() -> Box<dyn IoctlSocket>>>,
-    /// Host names and their addresses.
-    pub names: Vec<(&'static [u8], Vec<SockAddr>)>,
-}
-
-#[cfg(test)]
-impl Sys for FakeSys {
-    fn getifaddrs(&mut self, _: &[i32]) -> Result<Vec<Ifaddr>, i32> {
-        self.ifaddrs.clone().unwrap_or(Err(libc::ENOSYS))
-    }
-    fn ioctl_socket(&mut self, _af: i32) -> Result<Box<dyn IoctlSocket>, i32> {
-        self.ioctl.as_ref().map(|make| make()).ok_or(libc::ENOSYS)
-    }
-    fn read_file(&mut self, _: &str) -> Result<Vec<u8>, i32> {
-        Err(libc::ENOENT)
-    }
-    fn getaddrinfo(&mut self, host: &[u8], _: i32) -> Result<Vec<SockAddr>, i32> {
-        if let Some(a) = crate::inet_pton::pton4(host) {
-            return Ok(vec![SockAddr::V4(a)]);
-        }
-        if let Some(addr) = crate::inet_pton::pton6(host) {
-            return Ok(vec![SockAddr::V6 { addr, scope_id: 0 }]);
-        }
-        self.names
-            .iter()
-            .find(|(n, _)| *n == host)
-            .map(|(_, a)| a.clone())
-            .ok_or(libc::EAI_NONAME)
-    }
-    fn stream_socket(&mut self, _: i32) -> Result<(), i32> {
         Ok(())
     }
 }
