@@ -45,7 +45,7 @@ const SYS_DEFS: &str = "src/util/sys_defs.h";
 const MAKEDEFS: &str = "makedefs";
 const UTIL_MAKEFILE: &str = "src/util/Makefile.in";
 
-use common::{REPLACED_SYMBOLS as REPLACED, repo};
+use common::{replaced_symbols, repo};
 
 fn patch_path() -> PathBuf {
     repo().join("patches/postfix-pfinet.patch")
@@ -201,10 +201,10 @@ fn sys_defs_gets_a_comment_that_documents_use_pfinet() {
     ] {
         assert!(text.contains(needle), "sys_defs.h comment lacks {needle:?}");
     }
-    for sym in REPLACED {
+    for sym in replaced_symbols() {
         let named = text
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .any(|w| w == *sym);
+            .any(|w| w == sym);
         assert!(named, "sys_defs.h comment does not name {sym}");
     }
     // No comment opener inside the comment (Postfix builds with -Wno-comment,
