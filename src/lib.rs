@@ -31,6 +31,8 @@ pub mod inet_addr_list;
 pub mod inet_addr_local;
 pub mod inet_proto;
 pub mod inet_pton;
+#[doc(hidden)]
+pub mod layout;
 pub mod mask_addr;
 pub mod match_list;
 pub mod match_ops;
