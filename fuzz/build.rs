@@ -110,7 +110,13 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     let tree = env::var_os("PFINET_STOCK_TREE")
         .map_or_else(|| repo.join(".cache/postfix/3.7.11/stock"), PathBuf::from);
-    for f in ["c", "build.rs", "../symbols.txt", "../tests/common/symbols.rs", "../patches"] {
+    for f in [
+        "c",
+        "build.rs",
+        "../symbols.txt",
+        "../tests/common/symbols.rs",
+        "../patches",
+    ] {
         println!("cargo:rerun-if-changed={f}");
     }
     println!("cargo:rerun-if-env-changed=PFINET_STOCK_TREE");
