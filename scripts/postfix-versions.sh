@@ -1,6 +1,10 @@
 # Sourced by the scripts that fetch Postfix: the Postfix versions pfinet
 # supports and their Debian source package versions.
 #   debver=$(postfix_debian_version 3.7.11) || exit 2
+# A new release: one word in POSTFIX_VERSIONS (read as text by the Rust
+# tests, tests/common/mod.rs postfix_versions(), and by scripts/test.sh) and
+# its line in postfix_debian_version.
+POSTFIX_VERSIONS="3.7.11 3.10.13"
 postfix_debian_version() {
     case "$1" in
         3.7.11)  echo 3.7.11-0+deb12u1 ;;   # bookworm

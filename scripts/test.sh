@@ -51,9 +51,12 @@ RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
 # The library and the command built with Debian's Rust 1.85 (rust-version).
 bash scripts/msrv-check.sh
 
-# Postfix built with pfinet (also builds the trees tests/postfix_netns.rs uses).
-bash scripts/postfix-pfinet.sh --version 3.7.11
-bash scripts/postfix-pfinet.sh --version 3.10.13
+# Postfix built with pfinet, every supported release (POSTFIX_VERSIONS);
+# also builds the trees tests/postfix_pfinet.rs and tests/postfix_netns.rs use.
+. scripts/postfix-versions.sh
+for version in $POSTFIX_VERSIONS; do
+    bash scripts/postfix-pfinet.sh --version "$version"
+done
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -8,20 +8,17 @@
 //! nested cargo), and its `_Static_assert`s compare every size, alignment,
 //! field offset, field size and constant.
 //!
-//! A release whose tree is missing is built by scripts/stock-postfix.sh;
+//! The releases are POSTFIX_VERSIONS of scripts/postfix-versions.sh. A
+//! release whose tree is missing is built by scripts/stock-postfix.sh;
 //! when that fails, the test fails: nothing is skipped. The check is not
 //! vacuous: a perturbed offset must fail to compile, and every field
 //! pfinet_layout.h names must be asserted in layout_check.c.
 
 mod common;
 
-use common::{repo, script_result, words};
+use common::{postfix_versions, repo, script_result, words};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// The supported Postfix releases: a new one is one line here (and in
-/// scripts/postfix-versions.sh).
-const VERSIONS: &[&str] = &["3.7.11", "3.10.13"];
 
 /// The trees scripts/stock-postfix.sh builds for each release, and the pfinet
 /// features that mirror what sys_defs.h defines there (the IPv6 tree:
@@ -96,8 +93,8 @@ fn compile(tree: &Path, include: &Path) -> Result<(), String> {
 /// fails here.
 fn trees() -> Vec<(String, PathBuf, &'static [&'static str])> {
     let mut v = Vec::new();
-    for version in VERSIONS {
-        let cache = script_result("stock-postfix.sh", &["--version", version]);
+    for version in postfix_versions() {
+        let cache = script_result("stock-postfix.sh", &["--version", &version]);
         for (name, features) in TREES {
             let tree = cache.join(name);
             assert!(
@@ -151,7 +148,7 @@ fn struct_layouts_equal_postfix_headers() {
         }
         checked += 1;
     }
-    assert_eq!(checked, VERSIONS.len() * TREES.len());
+    assert_eq!(checked, postfix_versions().len() * TREES.len());
 }
 
 /// The `#define` names of a pfinet_layout.h.

@@ -267,7 +267,7 @@ fn match_ops_calls_pfinet_and_reports_errors_as_stock() {
 /// Debian's, unchanged by the build). A release that cannot be had fails
 /// the test: nothing here is skipped.
 fn stock_trees() -> Vec<PathBuf> {
-    ["3.7.11", "3.10.13"]
+    common::postfix_versions()
         .iter()
         .map(|v| common::script_result("stock-postfix.sh", &["--version", v]).join("stock"))
         .inspect(|t| assert!(t.join("src/util/sys_defs.h").is_file(), "{}", t.display()))

@@ -1,6 +1,7 @@
 //! Postfix built with pfinet, checked on the trees scripts/postfix-pfinet.sh
 //! builds (`<cache>/<version>-pfinet/{stock,patched}`, `<cache>` being
-//! $PFINET_CACHE or .cache/postfix), for every supported release. The
+//! $PFINET_CACHE or .cache/postfix), for every supported release
+//! (POSTFIX_VERSIONS in scripts/postfix-versions.sh). The
 //! script fetches, patches, builds and runs Postfix's own unit tests; this
 //! file proves the rest:
 //!
@@ -29,15 +30,11 @@
 mod common;
 
 use common::symbols::{Group, Symbol};
-use common::{c_shim, repo};
+use common::{c_shim, postfix_versions, repo};
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// The supported Postfix releases: a new one is one line here (and in
-/// scripts/postfix-versions.sh).
-const VERSIONS: &[&str] = &["3.7.11", "3.10.13"];
 
 /// Objects built from the patched files, and the global symbols each may
 /// still define (what stays in C).
@@ -74,7 +71,7 @@ const DRIVERS: &[&str] = &[
 
 /// One release's trees.
 struct Trees {
-    version: &'static str,
+    version: String,
     work: PathBuf,
     stock: PathBuf,
     patched: PathBuf,
@@ -98,7 +95,7 @@ fn output(cmd: &mut Command) -> String {
 
 /// The trees of `version`, which the script built with this checkout's
 /// libpfinet.a; anything else fails.
-fn trees(version: &'static str) -> Trees {
+fn trees(version: String) -> Trees {
     let work = cache_base().join(format!("{version}-pfinet"));
     let (stock, patched) = (work.join("stock"), work.join("patched"));
     let run = format!(
@@ -483,7 +480,7 @@ fn archive_member(line: &str) -> Option<String> {
 #[test]
 fn swap_nm_ld() {
     let symbols = common::symbols::read(repo());
-    let all: Vec<Trees> = VERSIONS.iter().map(|v| trees(v)).collect();
+    let all: Vec<Trees> = postfix_versions().into_iter().map(trees).collect();
     let mut fail = Vec::new();
     for t in &all {
         swap(t, &symbols, &mut fail);
@@ -607,7 +604,7 @@ fn postconf_matrix(t: &Trees, shim: &Path, fail: &mut Vec<String>) {
 
 #[test]
 fn postconf_mynetworks() {
-    let all: Vec<Trees> = VERSIONS.iter().map(|v| trees(v)).collect();
+    let all: Vec<Trees> = postfix_versions().into_iter().map(trees).collect();
     let shim = c_shim("fault_shim.c");
     let mut fail = Vec::new();
     for t in &all {

@@ -22,6 +22,21 @@ pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The supported Postfix releases: POSTFIX_VERSIONS in
+/// scripts/postfix-versions.sh, the one list of them.
+pub fn postfix_versions() -> Vec<String> {
+    let file = repo().join("scripts/postfix-versions.sh");
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("POSTFIX_VERSIONS=\""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("POSTFIX_VERSIONS=\"...\" in scripts/postfix-versions.sh");
+    let v: Vec<String> = line.split_whitespace().map(String::from).collect();
+    assert!(v.len() >= 2, "POSTFIX_VERSIONS: {v:?}");
+    v
+}
+
 /// `<cache>/3.7.11`, built on first use (needs Debian's deb-src).
 pub fn stock_cache() -> &'static Path {
     static CACHE: OnceLock<PathBuf> = OnceLock::new();
