@@ -12,8 +12,8 @@
 //! * copies of libglobal.a and libutil.a without those members, for the rest
 //!   of Postfix (msg_*, vstring_*, ...), which both sides share.
 //!
-//! In every stock object the symbols pfinet replaces (REPLACED_SYMBOLS in
-//! tests/common/mod.rs) are renamed stock_X with objcopy, references
+//! In every stock object the symbols pfinet replaces (the "replaced" group of
+//! symbols.txt) are renamed stock_X with objcopy, references
 //! included, so stock calls stock and pfinet's exports stay pfinet's.
 //!
 //! Environment: PFINET_STOCK_TREE (default <repo>/.cache/postfix/3.7.11/stock),
@@ -59,22 +59,15 @@ fn words(file: &Path) -> Vec<String> {
         .collect()
 }
 
-/// REPLACED_SYMBOLS from tests/common/mod.rs: the one list of them.
+/// The symbols pfinet replaces: symbols.txt's "replaced" group, read with
+/// the tests' own parser.
+#[path = "../tests/common/symbols.rs"]
+#[allow(dead_code)]
+mod symbols;
+
 fn replaced_symbols(repo: &Path) -> Vec<String> {
-    let file = repo.join("tests/common/mod.rs");
-    let text = fs::read_to_string(&file).expect("tests/common/mod.rs");
-    let start = text
-        .find("REPLACED_SYMBOLS: &[&str] = &[")
-        .expect("REPLACED_SYMBOLS in tests/common/mod.rs");
-    let body = &text[start..];
-    let body = &body[body.find('[').unwrap() + 5..body.find("];").unwrap()];
-    let names: Vec<String> = body
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect();
-    assert!(names.len() > 10, "REPLACED_SYMBOLS parsed as {names:?}");
+    let names = symbols::names(&symbols::read(repo), &[symbols::Group::Replaced]);
+    assert!(names.len() > 10, "symbols.txt: replaced symbols {names:?}");
     names
 }
 
@@ -117,7 +110,13 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     let tree = env::var_os("PFINET_STOCK_TREE")
         .map_or_else(|| repo.join(".cache/postfix/3.7.11/stock"), PathBuf::from);
-    for f in ["c", "build.rs", "../tests/common/mod.rs", "../patches"] {
+    for f in [
+        "c",
+        "build.rs",
+        "../symbols.txt",
+        "../tests/common/symbols.rs",
+        "../patches",
+    ] {
         println!("cargo:rerun-if-changed={f}");
     }
     println!("cargo:rerun-if-env-changed=PFINET_STOCK_TREE");

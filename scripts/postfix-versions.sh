@@ -21,7 +21,11 @@
 # Exit status 3 from the scripts (and status 3 from postfix_fetch_source):
 # the release is supported but its source cannot be had here (no tarball, no
 # SHA256SUMS entry, ...): the release is not checked.
-postfix_versions="3.7.11 3.8.6 3.10.13 3.11.6"
+# A new release: one word in POSTFIX_VERSIONS (read as text by the Rust
+# tests, tests/common/mod.rs postfix_versions(), and by scripts/test.sh) and
+# its line in postfix_debian_version.
+POSTFIX_VERSIONS="3.7.11 3.8.6 3.10.13 3.11.6"
+postfix_versions=$POSTFIX_VERSIONS
 
 postfix_debian_version() {
     case "$1" in

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every pfinet test, as CI runs it (the README's test command).
-#   - formatting and lints (cargo fmt, clippy -D warnings, for each feature set),
+#   - formatting and lints (cargo fmt, clippy -D warnings, for each feature set
+#     sys_defs.h gives on Linux plus SIOCGLIF, with and without postfix; their
+#     unit tests),
 #     cargo doc without a warning, and the build with Debian's Rust 1.85
 #     (scripts/msrv-check.sh)
 #   - cargo test: Rust unit tests, the header check, the C tests against
@@ -12,10 +14,13 @@
 #     injection (faults, root) and the thread stress test (threads).
 #   - Postfix 3.7.11, 3.8.6, 3.10.13 and 3.11.6 built with pfinet (patches/;
 #     3.8.6 and 3.11.6 from the tarballs in $PFINET_POSTFIX_SOURCES, default
-#     ../shared/postfix-src beside the repository): Postfix's own
-#     unit tests on stock and patched trees, the nm/ld proof of the swap,
-#     postconf mynetworks stock vs patched (scripts/postfix-pfinet.sh);
-#     and 3.10.13 built shared as distributions do (tests/postfix_shared.rs).
+#     ../shared/postfix-src beside the repository): Postfix's own unit tests
+#     and postmap -q on cidr tables, stock and patched trees
+#     (scripts/postfix-pfinet.sh, before cargo test); on those trees the
+#     nm/ld proof of the swap and postconf mynetworks stock vs patched
+#     (tests/postfix_pfinet.rs, in cargo test); the struct layouts against
+#     each stock tree's headers (tests/layout.rs); and 3.10.13 built shared
+#     as distributions do (tests/postfix_shared.rs).
 #   - the differential fuzz targets (fuzz/), each for 5 s (scripts/fuzz.sh).
 #   - Debian's postfix packages for trixie and bookworm rebuilt with pfinet
 #     (scripts/debian-package.sh) and checked installed
@@ -30,22 +35,45 @@ bash scripts/stock-postfix.sh >/dev/null
 cargo fmt --all -- --check
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 cargo clippy --all-targets -- -D warnings
-cargo clippy --lib --no-default-features -- -D warnings
-cargo clippy --lib --features postfix -- -D warnings
 cargo clippy --lib --features test_panic_hook -- -D warnings
+# Every feature set Postfix's sys_defs.h gives on Linux (glibc >= 2.4: the
+# default; -DNO_IPV6: none; glibc < 2.4: /proc/net/if_inet6), and
+# Solaris's SIOCGLIF method (its code runs on Linux against faked ioctls),
+# each with and without the Postfix host binding: clippy on every target;
+# the unit tests standalone (the postfix binding's need Postfix's msg_*,
+# so that library is only built; tests/c_tests.rs links it with Postfix).
+feature_sets=("has_ipv6,have_getifaddrs" "" "has_ipv6,has_procnet_ifinet6" "has_ipv6,has_siocglif")
+for set in "${feature_sets[@]}"; do
+    for host in "" postfix; do
+        features=$set${host:+${set:+,}$host}
+        cargo clippy --all-targets --no-default-features --features "$features" -- -D warnings
+    done
+done
 # Every public item documented, no broken doc links.
 RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --quiet
 # The library and the command built with Debian's Rust 1.85 (rust-version).
 bash scripts/msrv-check.sh
 
-# Postfix built with pfinet (also builds the trees tests/postfix_netns.rs uses).
-for v in 3.7.11 3.8.6 3.10.13 3.11.6; do
-    bash scripts/postfix-pfinet.sh --version "$v"
+# Postfix built with pfinet, every supported release (POSTFIX_VERSIONS);
+# also builds the trees tests/postfix_pfinet.rs and tests/postfix_netns.rs use.
+. scripts/postfix-versions.sh
+for version in $POSTFIX_VERSIONS; do
+    bash scripts/postfix-pfinet.sh --version "$version"
 done
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo test --no-default-features --lib 2>&1 | tee -a "$log"
+# The feature sets above: unit tests (the default's run with cargo test
+# below), and each library with the postfix binding built (in a target dir
+# of its own: target/debug/libpfinet.so stays the default one the tests use).
+for set in "${feature_sets[@]:1}"; do
+    cargo test --lib --no-default-features --features "$set" 2>&1 | tee -a "$log"
+done
+for set in "${feature_sets[@]}"; do
+    cargo build --quiet --lib --no-default-features --features "$set${set:+,}postfix" --target-dir target/features
+done
+# Includes tests/postfix_pfinet.rs: the nm/ld proof and postconf mynetworks
+# on the trees postfix-pfinet.sh built above (both releases).
 cargo test -- --nocapture 2>&1 | tee -a "$log"
 
 # Differential fuzzing, bounded: build, then each target for 5 s.

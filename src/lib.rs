@@ -47,6 +47,8 @@ mod inet_addr_list;
 mod inet_addr_local;
 mod inet_proto;
 mod inet_pton;
+#[doc(hidden)]
+pub mod layout;
 mod mask_addr;
 mod match_list;
 mod match_ops;

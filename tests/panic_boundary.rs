@@ -108,6 +108,20 @@ fn no_panic_unwinds_into_c() {
     let exe = pfinet_program("panic_boundary.c", v, Link::Static);
     let names = exports(v);
     assert!(names.len() > 30, "too few exports found: {names:?}");
+    // The same functions as symbols.txt lists (all of them: this build is
+    // standalone), less its one global.
+    let mut listed = common::symbols::names(
+        &common::symbols::read(repo()),
+        &[
+            common::symbols::Group::Replaced,
+            common::symbols::Group::Added,
+            common::symbols::Group::Api,
+            common::symbols::Group::Standalone,
+        ],
+    );
+    listed.retain(|n| n != "inet_proto_table");
+    listed.sort();
+    assert_eq!(names, listed, "libpfinet.a's functions vs symbols.txt");
     let mut failures = Vec::new();
     let (mut aborted, mut returned) = (0, 0);
     for name in names.iter().filter(|n| !NO_BOUNDARY.contains(&n.as_str())) {

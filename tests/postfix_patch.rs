@@ -45,7 +45,7 @@ const SYS_DEFS: &str = "src/util/sys_defs.h";
 const MAKEDEFS: &str = "makedefs";
 const UTIL_MAKEFILE: &str = "src/util/Makefile.in";
 
-use common::{REPLACED_SYMBOLS as REPLACED, repo};
+use common::{replaced_symbols, repo};
 
 fn patch_path() -> PathBuf {
     repo().join("patches/postfix-pfinet.patch")
@@ -201,10 +201,10 @@ fn sys_defs_gets_a_comment_that_documents_use_pfinet() {
     ] {
         assert!(text.contains(needle), "sys_defs.h comment lacks {needle:?}");
     }
-    for sym in REPLACED {
+    for sym in replaced_symbols() {
         let named = text
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .any(|w| w == *sym);
+            .any(|w| w == sym);
         assert!(named, "sys_defs.h comment does not name {sym}");
     }
     // No comment opener inside the comment (Postfix builds with -Wno-comment,
@@ -267,7 +267,7 @@ fn match_ops_calls_pfinet_and_reports_errors_as_stock() {
 /// Debian's, unchanged by the build). A release that cannot be had fails
 /// the test: nothing here is skipped.
 fn stock_trees() -> Vec<PathBuf> {
-    ["3.7.11", "3.10.13"]
+    common::postfix_versions()
         .iter()
         .map(|v| common::script_result("stock-postfix.sh", &["--version", v]).join("stock"))
         .inspect(|t| assert!(t.join("src/util/sys_defs.h").is_file(), "{}", t.display()))

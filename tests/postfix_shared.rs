@@ -43,8 +43,8 @@ fn postfix_exports() -> BTreeSet<String> {
         .filter_map(|l| l.strip_suffix(';'))
         .map(str::to_string)
         .collect();
-    for sym in common::REPLACED_SYMBOLS {
-        assert!(names.contains(*sym), "libpfinet.map lacks {sym}");
+    for sym in common::replaced_symbols() {
+        assert!(names.contains(&sym), "libpfinet.map lacks {sym}");
     }
     names
 }

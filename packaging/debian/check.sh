@@ -28,21 +28,14 @@ say() { echo "pfinet check: $*"; }
 failures=0
 fail() { echo "pfinet check: FAIL: $*"; failures=$((failures + 1)); }
 
-# Postfix's names that pfinet defines (replaced C functions, then pfinet's
-# additions for match_ops.c, dict_cidr.c and match_list.c).
-names="inet_proto_init inet_proto_table inet_addr_list_init
- inet_addr_list_append inet_addr_list_uniq inet_addr_list_free
- inet_addr_local mask_addr cidr_match_parse cidr_match_parse_if
- cidr_match_endif cidr_match_execute valid_hostaddr valid_ipv4_hostaddr
- valid_ipv6_hostaddr valid_mailhost_addr valid_mailhost_literal
- own_inet_addr own_inet_addr_list own_inet_mask_list proxy_inet_addr
- proxy_inet_addr_list mynetworks mynetworks_host
- match_hostaddr_literal cidr_table_create cidr_table_add
- cidr_table_finish cidr_table_lookup cidr_table_free cidr_table_open_compiled
- cidr_table_read pfinet_match_list_new pfinet_match_list_lookup
- pfinet_match_list_free pfinet_namadr_list_new pfinet_namadr_list_lookup
- pfinet_namadr_list_free"
+# Postfix's names that pfinet defines: the replaced C functions and pfinet's
+# additions for match_ops.c, dict_cidr.c and match_list.c, from pfinet's
+# symbols.txt (groups "replaced" and "added").
+symbols=$tree/pfinet/symbols.txt
+[ -f "$symbols" ] || { fail "no $symbols"; exit 1; }
+names=$(awk '{ sub(/#.*/, "") } $2 == "replaced" || $2 == "added" { print $1 }' "$symbols")
 names=$(echo $names)
+[ -n "$names" ] || { fail "$symbols lists no replaced or added symbol"; exit 1; }
 util=lib/libpostfix-util.so
 
 # --- (a) nm ------------------------------------------------------------------

@@ -5,42 +5,36 @@
 pub mod driver_cases;
 pub mod ial;
 pub mod netns;
+pub mod symbols;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
-/// The Postfix symbols pfinet replaces (design.md section 1): every one is
-/// defined by libpfinet.a, and by no object of a patched Postfix tree.
-pub const REPLACED_SYMBOLS: &[&str] = &[
-    "inet_addr_list_init",
-    "inet_addr_list_append",
-    "inet_addr_list_uniq",
-    "inet_addr_list_free",
-    "inet_addr_local",
-    "inet_proto_init",
-    "inet_proto_table",
-    "mask_addr",
-    "cidr_match_parse",
-    "cidr_match_parse_if",
-    "cidr_match_endif",
-    "cidr_match_execute",
-    "valid_hostaddr",
-    "valid_ipv4_hostaddr",
-    "valid_ipv6_hostaddr",
-    "valid_mailhost_addr",
-    "valid_mailhost_literal",
-    "own_inet_addr",
-    "own_inet_addr_list",
-    "own_inet_mask_list",
-    "proxy_inet_addr",
-    "proxy_inet_addr_list",
-    "mynetworks",
-    "mynetworks_host",
-];
+/// The Postfix symbols pfinet replaces (design.md section 1), from
+/// symbols.txt: every one is defined by libpfinet.a, and by no object of a
+/// patched Postfix tree.
+pub fn replaced_symbols() -> Vec<String> {
+    symbols::names(&symbols::read(repo()), &[symbols::Group::Replaced])
+}
 
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The supported Postfix releases: POSTFIX_VERSIONS in
+/// scripts/postfix-versions.sh, the one list of them.
+pub fn postfix_versions() -> Vec<String> {
+    let file = repo().join("scripts/postfix-versions.sh");
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("POSTFIX_VERSIONS=\""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("POSTFIX_VERSIONS=\"...\" in scripts/postfix-versions.sh");
+    let v: Vec<String> = line.split_whitespace().map(String::from).collect();
+    assert!(v.len() >= 2, "POSTFIX_VERSIONS: {v:?}");
+    v
 }
 
 /// `<cache>/3.7.11`, built on first use (needs Debian's deb-src).
