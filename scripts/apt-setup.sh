@@ -4,17 +4,24 @@
 # Idempotent; needs root (CI runs as root).
 set -euo pipefail
 
+# Suites whose source packages the scripts fetch: bookworm (3.7.11),
+# trixie (3.10.13), forky (Debian's testing: scripts/debian-package.sh
+# --suite forky builds its postfix).
 src_list=/etc/apt/sources.list.d/pfinet-src.sources
-if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ &&
-   ! grep -qs '^deb-src' /etc/apt/sources.list; then
-    cat >"$src_list" <<'SRC'
-Types: deb-src
+src_text='Types: deb-src
 URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates trixie
+Suites: bookworm bookworm-updates trixie forky
 Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-    need_update=1
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg'
+other_src() { # deb-src lines or stanzas that are not ours
+    grep -lrs '^Types:.*deb-src' /etc/apt/sources.list.d/ | grep -vx "$src_list"
+    grep -s '^deb-src' /etc/apt/sources.list
+}
+if [ -f "$src_list" ] || [ -z "$(other_src)" ]; then
+    if [ "$(cat "$src_list" 2>/dev/null)" != "$src_text" ]; then
+        printf '%s\n' "$src_text" >"$src_list"
+        need_update=1
+    fi
 fi
 
 # Postfix's build (libdb-dev, m4; and what its makedefs looks for: ICU,

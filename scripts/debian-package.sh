@@ -2,11 +2,13 @@
 # Rebuild Debian's own postfix source package with pfinet, offline, in a
 # clean chroot of the suite, and write the binary packages to a folder.
 #
-#   scripts/debian-package.sh --suite bookworm|trixie --out DIR [--lintian]
+#   scripts/debian-package.sh --suite bookworm|trixie|forky --out DIR [--lintian]
 #                             [--install-check] [--work DIR]
 #
 #   --suite   bookworm: postfix 3.7.11-0+deb12u1, Rust rustc-web/cargo-web 1.85
 #             trixie:   postfix 3.10.13-0+deb13u1, Rust rustc/cargo 1.85
+#             forky:    Debian's testing: the postfix its archive serves now
+#                       (3.11.7-1 on 2026-12-03), its own Rust (>= 1.85)
 #   --out     where the .deb files go (every binary package built, with the
 #             .buildinfo, .changes and the build log); the new source package
 #             goes to DIR/source/
@@ -78,10 +80,13 @@ while [ $# -gt 0 ]; do
 done
 
 case "$suite" in
-    bookworm) debver=3.7.11-0+deb12u1;  rust_deps="rustc-web (>= 1.85), cargo-web"; rustpkg=rustc-web ;;
-    trixie)   debver=3.10.13-0+deb13u1; rust_deps="rustc (>= 1.85), cargo";         rustpkg=rustc ;;
-    *) echo "debian-package.sh: --suite bookworm or trixie (see --help)" >&2; exit 2 ;;
+    bookworm) rust_deps="rustc-web (>= 1.85), cargo-web"; rustpkg=rustc-web ;;
+    trixie|forky) rust_deps="rustc (>= 1.85), cargo"; rustpkg=rustc ;;
+    *) echo "debian-package.sh: --suite bookworm, trixie or forky (see --help)" >&2; exit 2 ;;
 esac
+. "$(dirname "${BASH_SOURCE[0]}")/postfix-versions.sh"
+bash "$(dirname "${BASH_SOURCE[0]}")/apt-setup.sh"
+debver=$(debian_suite_postfix "$suite") || exit 2
 [ -n "$out" ] || { echo "debian-package.sh: --out DIR is required (see --help)" >&2; exit 2; }
 
 started=$(date +%s)
@@ -98,8 +103,7 @@ work=${work:-$cache/debpkg/$suite}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-# --- host tools ------------------------------------------------------------
-bash "$script_dir/apt-setup.sh"
+# --- host tools (apt-setup.sh ran above) ------------------------------------
 cargo=${CARGO:-cargo}
 command -v "$cargo" >/dev/null || die "no $cargo on PATH (cargo vendor runs on the host)"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/debian-serve.sh --suite bookworm|trixie --debs DIR [--reference-debs DIR2] [--keep]
+# scripts/debian-serve.sh --suite bookworm|trixie|forky --debs DIR [--reference-debs DIR2] [--keep]
 #
 # Installs Debian's postfix packages rebuilt with pfinet (the .deb files in
 # DIR, from scripts/debian-package.sh) into a fresh chroot of the suite,
@@ -55,10 +55,12 @@ while [ $# -gt 0 ]; do
     esac
 done
 case $suite in
-    bookworm) version=3.7.11-0+deb12u1 ;;
-    trixie) version=3.10.13-0+deb13u1 ;;
+    bookworm|trixie|forky) ;;
     *) usage ;;
 esac
+. "$(dirname "${BASH_SOURCE[0]}")/postfix-versions.sh"
+bash "$(dirname "${BASH_SOURCE[0]}")/apt-setup.sh"
+version=$(debian_suite_postfix "$suite") || exit 2
 [ -n "$debs" ] || usage
 debs=$(cd "$debs" && pwd)
 [ -z "$refdebs" ] || refdebs=$(cd "$refdebs" && pwd)

@@ -111,3 +111,28 @@ postfix_fetch_source() {
         echo "postfix=$version ${tarball##*/} sha256=$sum" >"$dest/.complete"
     fi
 }
+
+# debian_suite_postfix SUITE: the version of Debian's postfix source package
+# the packaging scripts (debian-package.sh, debian-serve.sh) build for SUITE:
+# fixed for the stable releases, the archive's current one for forky
+# (Debian's testing moves on; its Sources list comes from the deb-src line
+# scripts/apt-setup.sh adds).
+debian_suite_postfix() {
+    local f v=
+    case "$1" in
+        bookworm) echo 3.7.11-0+deb12u1 ;;
+        trixie) echo 3.10.13-0+deb13u1 ;;
+        forky)
+            for f in /var/lib/apt/lists/*_dists_forky_main_source_Sources*; do
+                [ -e "$f" ] || continue
+                v=$(/usr/lib/apt/apt-helper cat-file "$f" |
+                    awk '/^Package: postfix$/ { p = 1 } p && /^Version:/ { print $2; exit }')
+            done
+            if [ -z "$v" ]; then
+                echo "no postfix source package for forky in apt's lists (deb-src: scripts/apt-setup.sh)" >&2
+                return 1
+            fi
+            echo "$v" ;;
+        *) echo "unknown Debian suite $1 (bookworm, trixie, forky)" >&2; return 1 ;;
+    esac
+}
