@@ -1,5 +1,6 @@
-//! Builds the stock side of the fuzz targets from stock Postfix 3.7.11 (the
-//! tree scripts/stock-postfix.sh makes from Debian's source package):
+//! Builds the stock side of the fuzz targets from a stock Postfix tree
+//! (scripts/stock-postfix.sh; scripts/fuzz.sh --postfix-version chooses the
+//! release, 3.7.11 by default):
 //!
 //! * the files under test (cidr_match.c, valid_hostname.c, ...) compiled
 //!   again with clang, AddressSanitizer and libFuzzer's coverage, so that

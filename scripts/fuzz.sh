@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Build the differential fuzz targets (fuzz/) and run each for a bounded
-# time: pfinet against stock Postfix 3.7.11 in one process, under
-# AddressSanitizer, LeakSanitizer and libFuzzer (see README.md, "Fuzzing").
+# time: pfinet against stock Postfix (3.7.11 unless --postfix-version says
+# another supported release) in one process, under AddressSanitizer,
+# LeakSanitizer and libFuzzer (see README.md, "Fuzzing").
 #
 #   scripts/fuzz.sh [--seconds N] [--runs N] [--targets "T1 T2..."] [--build-only]
+#                   [--postfix-version VERSION]
 #
 #   --seconds N   run each target for N seconds (default 10)
 #   --runs N      stop each target after N executions instead (0: no limit)
@@ -29,8 +31,10 @@ seconds=10
 runs=0
 targets="valid_hostaddr valid_mailhost match_hostaddr cidr_match procnet_ifinet6 inet_proto cidr_file"
 build_only=
+version=3.7.11
 while [ $# -gt 0 ]; do
     case "$1" in
+        --postfix-version) version="$2"; shift 2 ;;
         --seconds) seconds="$2"; shift 2 ;;
         --runs) runs="$2"; shift 2 ;;
         --targets) targets="$2"; shift 2 ;;
@@ -40,7 +44,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-cache=$(bash scripts/stock-postfix.sh | tail -n1)
+cache=$(bash scripts/stock-postfix.sh --version "$version" | tail -n1)
 export PFINET_STOCK_TREE="$cache/stock"
 
 triple=x86_64-unknown-linux-gnu
@@ -92,16 +96,16 @@ for t in $targets; do
     secs=$(($(date +%s) - start))
     if [ "$rc" -ne 0 ]; then
         failed=1
-        echo "fuzz: $t: FAILED after $n runs ($secs s):"
+        echo "fuzz (Postfix $version): $t: FAILED after $n runs ($secs s):"
         grep -v -E '^#[0-9]+|^INFO:|^stat::' "$log/$t" | tail -n 40
     elif [ "$n" -eq 0 ]; then
         # A target that ran nothing checked nothing: a failure, not a pass.
         failed=1
-        echo "fuzz: $t: FAILED: 0 executions in $secs s:"
+        echo "fuzz (Postfix $version): $t: FAILED: 0 executions in $secs s:"
         tail -n 20 "$log/$t"
     else
-        echo "fuzz: $t: $n runs in $secs s, no difference, crash or leak"
+        echo "fuzz (Postfix $version): $t: $n runs in $secs s, no difference, crash or leak"
     fi
 done
-echo "fuzz: total: $total runs"
+echo "fuzz (Postfix $version): total: $total runs"
 exit "$failed"

@@ -530,6 +530,9 @@ if [ ${#failures[@]} -eq 0 ]; then
          "$n_both/$n_tests Postfix tests pass on both trees (the $n_stock_fail others fail on stock);" \
          "$n_drv_same driver runs identical, $n_drv_na only with pfinet;" \
          "postmap -q identical on $n_ct_same/$n_ct random cidr tables ($n_cf_same/$n_cf compiled ones mapped)"
+    # One line per check for scripts/test.sh's closing summary.
+    echo "release-check: Postfix $version: unit tests: $n_both/$n_tests pass on stock and patched (the $n_stock_fail others fail on stock), $n_drv_same test driver runs identical"
+    echo "release-check: Postfix $version: cidr tables: postmap -q identical on $n_ct_same/$n_ct ($n_ct_found answers, $n_ct_warn warnings), $n_cf_same/$n_cf compiled mapped"
     exit 0
 fi
 echo "${#failures[@]} failure(s):"

@@ -196,14 +196,10 @@ fn one_list(list: &str) -> (usize, Vec<String>) {
     (ADDRS.len(), failures)
 }
 
-/// The Postfix releases whose `pfinet match --postfix-version` is checked
-/// against that release's own addr_match_list program.
-const RELEASES: [&str; 2] = ["3.7.11", "3.10.13"];
-
 /// Stock Postfix `version`'s addr_match_list test program (src/global's
 /// addr_match_list.c -DTEST, linked with that tree's libraries).
 fn release_addr_match_list(version: &str) -> PathBuf {
-    let tree = script_result("stock-postfix.sh", &["--version", version]).join("stock");
+    let tree = stock_cache_of(version).join("stock");
     let out = scratch().join(format!("addr_match_list-{version}"));
     let file = tree.join("src/global/addr_match_list.c");
     let mut cmd = std::process::Command::new("cc");
@@ -269,7 +265,8 @@ fn match_list_files_comments_and_fatal_errors_equal_stock() {
         "1.2.3.4",
     ];
     let mut compared = 0;
-    for version in RELEASES {
+    let releases = postfix_versions();
+    for version in releases.iter().map(String::as_str) {
         let stock_program = release_addr_match_list(version);
         for (n, list) in lists.iter().enumerate() {
             // The last three are fatal: stock sleeps a second before it exits.
@@ -312,9 +309,9 @@ fn match_list_files_comments_and_fatal_errors_equal_stock() {
         }
     }
     eprintln!(
-        "pfinet match: {compared} lists with files and comments compared with {} releases' \
-         addr_match_list, {} differences",
-        RELEASES.len(),
+        "pfinet match: {compared} lists with files and comments compared with the \
+         addr_match_list of Postfix {}, {} differences",
+        releases.join(", "),
         failures.len()
     );
     // The entry from the file names its file and line (negated by the `!`
@@ -333,6 +330,13 @@ fn match_list_files_comments_and_fatal_errors_equal_stock() {
         ours.0
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for version in &releases {
+        println!(
+            "release-check: Postfix {version}: pfinet match --postfix-version: {} runs equal \
+             addr_match_list's",
+            compared / releases.len()
+        );
+    }
 }
 
 const CIDR_MAP: &str = "\

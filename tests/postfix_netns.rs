@@ -1,7 +1,8 @@
-//! The pfinet-patched Postfix 3.7.11 against stock Postfix 3.7.11 in network
-//! namespaces (root only; CI runs as root). Both trees come from
-//! `scripts/postfix-pfinet.sh --version 3.7.11 --build-only`, run once (it is
-//! idempotent; when it fails, the tests fail).
+//! The pfinet-patched Postfix against stock Postfix of the same release, for
+//! every supported release (tests/common postfix_versions()), in network
+//! namespaces (root only; CI runs as root). Both trees of a release come
+//! from `scripts/postfix-pfinet.sh --version VERSION --build-only`, run once
+//! per release (it is idempotent; when it fails, the tests fail).
 //!
 //! * `postconf_mynetworks_patched_equals_stock`: the real `postconf`
 //!   binaries of both trees (argv[0] "postconf" for both, stdout and stderr
@@ -39,11 +40,9 @@ use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
-
-const VERSION: &str = "3.7.11";
 
 // ---------------------------------------------------------------------------
 // The trees
@@ -53,68 +52,79 @@ struct Trees {
     patched: PathBuf,
 }
 
-/// Runs scripts/postfix-pfinet.sh once per test process (both tests share
-/// it; the script itself takes a lock).
-fn trees() -> &'static Trees {
-    static T: OnceLock<Trees> = OnceLock::new();
-    T.get_or_init(|| {
-        let began = Instant::now();
-        let log = repo().join(format!("target/postfix_netns-script-{VERSION}.log"));
-        std::fs::create_dir_all(log.parent().unwrap()).unwrap();
-        let out = Command::new("bash")
-            .arg(repo().join("scripts/postfix-pfinet.sh"))
-            .args(["--version", VERSION, "--build-only"])
-            .current_dir(repo())
-            .stdin(Stdio::null())
-            .output()
-            .expect("run scripts/postfix-pfinet.sh");
-        let mut text = out.stdout.clone();
-        text.extend_from_slice(b"\n--- stderr ---\n");
-        text.extend_from_slice(&out.stderr);
-        std::fs::write(&log, &text).unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let tail: Vec<&str> = stdout.lines().rev().take(15).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        assert!(
-            out.status.success(),
-            "scripts/postfix-pfinet.sh --version {VERSION} failed ({}); log: {}\n{}\n{}",
-            out.status,
-            log.display(),
-            tail.join("\n"),
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .rev()
-                .take(15)
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-        eprintln!(
-            "postfix netns: scripts/postfix-pfinet.sh --version {VERSION}: ok in {:.1} s ({})",
-            began.elapsed().as_secs_f64(),
-            stdout
-                .lines()
-                .last()
-                .unwrap_or("")
-                .chars()
-                .take(120)
-                .collect::<String>()
-        );
-        let base = std::env::var_os("PFINET_CACHE")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo().join(".cache/postfix"));
-        let work = base.join(format!("{VERSION}-pfinet"));
-        let t = Trees {
-            stock: work.join("stock"),
-            patched: work.join("patched"),
-        };
-        for tree in [&t.stock, &t.patched] {
-            for p in ["bin/postconf", "libexec/master", "libexec/smtpd"] {
-                let f = tree.join(p);
-                assert!(f.is_file(), "{} is missing after the script", f.display());
-            }
+/// Runs scripts/postfix-pfinet.sh once per release and test process (both
+/// tests share it; the script itself takes a lock).
+fn trees(version: &str) -> &'static Trees {
+    static T: Mutex<Vec<(String, &'static Trees)>> = Mutex::new(Vec::new());
+    let mut all = T.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, t)) = all.iter().find(|(v, _)| v == version) {
+        return t;
+    }
+    let t: &'static Trees = Box::leak(Box::new(build_trees(version)));
+    all.push((version.to_string(), t));
+    t
+}
+
+fn build_trees(version: &str) -> Trees {
+    let began = Instant::now();
+    let log = repo().join(format!("target/postfix_netns-script-{version}.log"));
+    std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+    let out = Command::new("bash")
+        .arg(repo().join("scripts/postfix-pfinet.sh"))
+        .args(["--version", version, "--build-only"])
+        // cargo sets it for test processes; Postfix's makedefs refuses to
+        // build under it.
+        .env_remove("LD_LIBRARY_PATH")
+        .current_dir(repo())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run scripts/postfix-pfinet.sh");
+    let mut text = out.stdout.clone();
+    text.extend_from_slice(b"\n--- stderr ---\n");
+    text.extend_from_slice(&out.stderr);
+    std::fs::write(&log, &text).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let tail: Vec<&str> = stdout.lines().rev().take(15).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    assert!(
+        out.status.success(),
+        "scripts/postfix-pfinet.sh --version {version} failed ({}); log: {}\n{}\n{}",
+        out.status,
+        log.display(),
+        tail.join("\n"),
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .rev()
+            .take(15)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    eprintln!(
+        "postfix netns: scripts/postfix-pfinet.sh --version {version}: ok in {:.1} s ({})",
+        began.elapsed().as_secs_f64(),
+        stdout
+            .lines()
+            .last()
+            .unwrap_or("")
+            .chars()
+            .take(120)
+            .collect::<String>()
+    );
+    let base = std::env::var_os("PFINET_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".cache/postfix"));
+    let work = base.join(format!("{version}-pfinet"));
+    let t = Trees {
+        stock: work.join("stock"),
+        patched: work.join("patched"),
+    };
+    for tree in [&t.stock, &t.patched] {
+        for p in ["bin/postconf", "libexec/master", "libexec/smtpd"] {
+            let f = tree.join(p);
+            assert!(f.is_file(), "{} is missing after the script", f.display());
         }
-        t
-    })
+    }
+    t
 }
 
 fn require_root() {
@@ -398,10 +408,16 @@ fn run_postconf_topology(t: &Topo, trees: &Trees, root: &Path) -> TopoResult {
 #[test]
 fn postconf_mynetworks_patched_equals_stock() {
     require_root();
+    for version in common::postfix_versions() {
+        postconf_mynetworks(&version);
+    }
+}
+
+fn postconf_mynetworks(version: &str) {
     let began = Instant::now();
-    let trees = trees();
+    let trees = trees(version);
     let script = began.elapsed();
-    let root = repo().join("target/postfix_netns");
+    let root = repo().join(format!("target/postfix_netns/{version}"));
     std::fs::create_dir_all(&root).unwrap();
     let topos = topologies();
     let results: Mutex<Vec<Result<TopoResult, String>>> = Mutex::new(Vec::new());
@@ -467,7 +483,8 @@ fn postconf_mynetworks_patched_equals_stock() {
                 }
                 diffs += d;
                 eprintln!(
-                    "postfix netns postconf ({}): {} comparisons, {d} differences, {:.1} s",
+                    "postfix netns postconf (Postfix {version}, {}): {} comparisons, {d} \
+                     differences, {:.1} s",
                     tr.name,
                     tr.cases.len(),
                     tr.took.as_secs_f64()
@@ -539,8 +556,8 @@ fn postconf_mynetworks_patched_equals_stock() {
         .flatten(),
     );
     eprintln!(
-        "postfix netns postconf: {total} comparisons, {diffs} differences ({} topologies, {fatal} \
-         fatal on stock; {:.1} s, script {:.1} s)",
+        "postfix netns postconf (Postfix {version}): {total} comparisons, {diffs} differences \
+         ({} topologies, {fatal} fatal on stock; {:.1} s, script {:.1} s)",
         by_name.len(),
         a_began.elapsed().as_secs_f64(),
         script.as_secs_f64()
@@ -551,9 +568,18 @@ fn postconf_mynetworks_patched_equals_stock() {
             .map(|t| t.netns.clone())
             .collect::<Vec<_>>(),
     );
-    assert!(report.is_empty(), "\n{}", report.join("\n\n"));
+    assert!(
+        report.is_empty(),
+        "Postfix {version}:\n{}",
+        report.join("\n\n")
+    );
     assert_eq!(by_name.len(), topos.len());
     assert_eq!(total, topos.len() * 36);
+    println!(
+        "release-check: Postfix {version}: postconf in namespaces: {total} comparisons in {} \
+         topologies, 0 differences",
+        topos.len()
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -960,9 +986,15 @@ fn run_server(build: &'static str, tree: &Path, root: &Path) -> Result<ServerRun
 #[test]
 fn smtp_relay_decisions_patched_equal_stock() {
     require_root();
-    let trees = trees();
+    for version in common::postfix_versions() {
+        smtp_relay_decisions(&version);
+    }
+}
+
+fn smtp_relay_decisions(version: &str) {
+    let trees = trees(version);
     let began = Instant::now();
-    let root = std::env::temp_dir().join("pfinet-postfix_netns");
+    let root = std::env::temp_dir().join(format!("pfinet-postfix_netns-{version}"));
     std::fs::create_dir_all(&root).unwrap();
     {
         use std::os::unix::fs::PermissionsExt;
@@ -977,7 +1009,7 @@ fn smtp_relay_decisions_patched_equal_stock() {
 
     let mut problems = Vec::new();
     eprintln!(
-        "postfix netns smtp: server mynetworks (stock, exit {}): {}",
+        "postfix netns smtp (Postfix {version}): server mynetworks (stock, exit {}): {}",
         stock.mynetworks.1,
         stock.mynetworks.0.trim_end()
     );
@@ -1053,13 +1085,21 @@ fn smtp_relay_decisions_patched_equal_stock() {
         }
     }
     eprintln!(
-        "postfix netns smtp: {n} replies compared, {same} identical, {} differences (stock {:.1} \
-         s, patched {:.1} s, {:.1} s in all)",
+        "postfix netns smtp (Postfix {version}): {n} replies compared, {same} identical, {} \
+         differences (stock {:.1} s, patched {:.1} s, {:.1} s in all)",
         n - same,
         stock.took.as_secs_f64(),
         patched.took.as_secs_f64(),
         began.elapsed().as_secs_f64()
     );
-    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "Postfix {version}:\n{}",
+        problems.join("\n")
+    );
     assert_eq!(n, 4 * (rcpts().len() + 4));
+    println!(
+        "release-check: Postfix {version}: SMTP relay: {n} replies of a real smtpd, patched \
+         equals stock"
+    );
 }

@@ -22,9 +22,41 @@ pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The supported Postfix releases: POSTFIX_VERSIONS in
-/// scripts/postfix-versions.sh, the one list of them.
+/// The Postfix releases to check: POSTFIX_VERSIONS in
+/// scripts/postfix-versions.sh, the one list of the supported ones; or
+/// those of them that PFINET_POSTFIX_RELEASES names (scripts/test.sh sets
+/// it when a release's source cannot be had here, and says so).
 pub fn postfix_versions() -> Vec<String> {
+    let supported = supported_postfix_versions();
+    match std::env::var("PFINET_POSTFIX_RELEASES") {
+        Ok(only) => {
+            let v: Vec<String> = only.split_whitespace().map(String::from).collect();
+            for r in &v {
+                assert!(
+                    supported.contains(r),
+                    "PFINET_POSTFIX_RELEASES: {r} is not supported ({supported:?})"
+                );
+            }
+            v
+        }
+        Err(_) => supported,
+    }
+}
+
+/// `<cache>/VERSION` (stock Postfix VERSION), built on first use.
+pub fn stock_cache_of(version: &str) -> PathBuf {
+    static CACHES: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+    let mut caches = CACHES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, p)) = caches.iter().find(|(v, _)| v == version) {
+        return p.clone();
+    }
+    let p = script_result("stock-postfix.sh", &["--version", version]);
+    caches.push((version.to_string(), p.clone()));
+    p
+}
+
+/// POSTFIX_VERSIONS in scripts/postfix-versions.sh.
+pub fn supported_postfix_versions() -> Vec<String> {
     let file = repo().join("scripts/postfix-versions.sh");
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let line = text
@@ -49,6 +81,9 @@ pub fn script_result(script: &str, args: &[&str]) -> PathBuf {
     let out = Command::new("bash")
         .arg(repo().join("scripts").join(script))
         .args(args)
+        // cargo sets it for test processes; Postfix's makedefs refuses to
+        // build under it.
+        .env_remove("LD_LIBRARY_PATH")
         .stderr(Stdio::inherit())
         .output()
         .unwrap_or_else(|e| panic!("run scripts/{script}: {e}"));
@@ -215,6 +250,19 @@ pub fn stock_program(src: &str, ipv6: bool) -> PathBuf {
         src.trim_end_matches(".c"),
         if ipv6 { "" } else { "-noipv6" }
     ));
+    stock_program_in(src, &tree, &out)
+}
+
+/// c_tests/<src> built against the libraries of stock Postfix `version`
+/// (with IPv6).
+pub fn stock_program_of(src: &str, version: &str) -> PathBuf {
+    let tree = stock_cache_of(version).join("stock");
+    let out = exe_dir().join(format!("{}-stock-{version}", src.trim_end_matches(".c")));
+    stock_program_in(src, &tree, &out)
+}
+
+fn stock_program_in(src: &str, tree: &Path, out: &Path) -> PathBuf {
+    let out = out.to_path_buf();
     let mut args: Vec<String> = CFLAGS.map(String::from).to_vec();
     args.push("-DPFINET_STOCK".into());
     args.extend(words(&tree.join("driver.cflags")));
