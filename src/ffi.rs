@@ -13,9 +13,10 @@
 //!   [`Handle::try_ref`] / [`Handle::try_mut`] borrow it back (None for
 //!   null), [`Handle::free`] releases it (null is fine);
 //! - a pointer argument is checked once, in unsafe code at the export, and
-//!   becomes a typed value the safe code takes: a C string ([`bytes`]), an
-//!   out-parameter ([`OutPtr`], written with a safe `write`), a text
-//!   buffer ([`OutBuf`], filled with a safe `put`);
+//!   becomes a typed value the safe code takes: a C string ([`bytes`]), a
+//!   zero-terminated array ([`zero_terminated`]), an out-parameter
+//!   ([`OutPtr`], written with a safe `write`), a text buffer ([`OutBuf`],
+//!   filled with a safe `put`);
 //! - a null required argument gives the function's documented error:
 //!   [`Required::required`] turns None into the status API's
 //!   [`Status::NULL`] (with `?` inside [`api_call`]), and
@@ -123,6 +124,29 @@ pub unsafe fn bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
     } else {
         // SAFETY: the caller vouches that `p` is a live C string.
         Some(unsafe { CStr::from_ptr(p) }.to_bytes())
+    }
+}
+
+/// The items of a zero-terminated C array (such as Postfix's
+/// `unsigned *addr_family_list`) before the terminating zero
+/// (`T::default()`).
+///
+/// # Safety
+/// `p` points to an array of `T` that ends with a zero, and nothing
+/// changes the array during the call.
+pub unsafe fn zero_terminated<T: Copy + Default + PartialEq>(mut p: *const T) -> Vec<T> {
+    let mut out = Vec::new();
+    loop {
+        // SAFETY: the caller's contract: p has not gone past the
+        // terminating zero, so it points at an item of the array.
+        let item = unsafe { p.read() };
+        if item == T::default() {
+            return out;
+        }
+        out.push(item);
+        // SAFETY: item is not the terminating zero, so the array goes on
+        // after it: p + 1 is still inside the array.
+        p = unsafe { p.add(1) };
     }
 }
 

@@ -259,8 +259,6 @@ fn permute<T>(v: &mut [T], order: &[u32]) {
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 #[allow(unsafe_code)]
 // the Postfix-named C functions
-// Not yet split into one unsafe operation per block (issue 14, item 2).
-#[allow(clippy::multiple_unsafe_ops_per_block)]
 pub mod abi {
     use super::*;
     use crate::{ffi, host};
@@ -288,34 +286,60 @@ pub mod abi {
         }
     }
 
+    /// An all-zero sockaddr_storage (family 0, no address).
+    fn zeroed_storage() -> sockaddr_storage {
+        // SAFETY: sockaddr_storage is integers and byte arrays only, for
+        // which all-zero bytes are a valid value.
+        unsafe { std::mem::zeroed() }
+    }
+
+    /// The bytes of a stored socket address.
+    fn bytes_of(sa: &sockaddr_storage) -> &[u8] {
+        // SAFETY: `sa` is a live, initialised sockaddr_storage of that
+        // size, borrowed for the slice's lifetime; it has no padding (its
+        // fields are integers and byte arrays that fill it), so every byte
+        // is initialised.
+        unsafe {
+            std::slice::from_raw_parts(
+                (sa as *const sockaddr_storage).cast::<u8>(),
+                std::mem::size_of::<sockaddr_storage>(),
+            )
+        }
+    }
+
+    /// The first `len` bytes of the socket address at `addr`, the rest of
+    /// the storage zero.
+    ///
+    /// # Safety
+    /// `addr` is readable for `len` bytes, and `len` is at most the size of
+    /// a sockaddr_storage.
+    pub unsafe fn copy_in(addr: *const sockaddr, len: usize) -> sockaddr_storage {
+        let mut ss = zeroed_storage();
+        // SAFETY: the caller's contract: `len` readable bytes at `addr`, and
+        // no more than `ss` holds; `ss` is a local, so the two do not
+        // overlap.
+        unsafe {
+            std::ptr::copy_nonoverlapping(addr.cast::<u8>(), (&raw mut ss).cast::<u8>(), len)
+        };
+        ss
+    }
+
     #[cfg(not(feature = "postfix"))]
     fn key(sa: &sockaddr_storage) -> AddrKey<'_> {
         let family = sa.ss_family;
-        // SAFETY: sockaddr_storage is large enough and suitably aligned for
-        // every sockaddr type; we only read plain bytes of it.
-        let addr: &[u8] = unsafe {
-            let p = (sa as *const sockaddr_storage).cast::<u8>();
-            if IPV6 && family == libc::AF_INET6 as u16 {
-                let off = std::mem::offset_of!(sockaddr_in6, sin6_addr);
-                std::slice::from_raw_parts(p.add(off), 16)
-            } else {
-                let off = std::mem::offset_of!(sockaddr_in, sin_addr);
-                std::slice::from_raw_parts(p.add(off), 4)
-            }
+        let (off, len) = if IPV6 && family == libc::AF_INET6 as u16 {
+            (std::mem::offset_of!(sockaddr_in6, sin6_addr), 16)
+        } else {
+            (std::mem::offset_of!(sockaddr_in, sin_addr), 4)
         };
+        // Both lie inside a sockaddr_storage, which is larger than either.
+        let addr = &bytes_of(sa)[off..off + len];
         AddrKey { family, addr }
     }
 
     /// A stored C socket address as a core address.
     pub fn core_addr(sa: &sockaddr_storage) -> SockAddr {
-        // SAFETY: a sockaddr_storage is plain bytes of its size.
-        let bytes = unsafe {
-            std::slice::from_raw_parts(
-                (sa as *const sockaddr_storage).cast::<u8>(),
-                std::mem::size_of::<sockaddr_storage>(),
-            )
-        };
-        SockAddr::from_bytes(bytes, None)
+        SockAddr::from_bytes(bytes_of(sa), None)
     }
 
     /// # Safety
@@ -358,16 +382,14 @@ pub mod abi {
             if addr.is_null() {
                 ffi::null_arg("inet_addr_list_append", "address");
             }
-            // SAFETY: addr points to at least a struct sockaddr.
+            // SAFETY: not null; the caller vouches that addr points to at
+            // least a struct sockaddr.
             let family = unsafe { (*addr).sa_family };
             let len = sock_addr_len(family);
-            // SAFETY: zeroed sockaddr_storage is a valid value; the caller
-            // vouches that addr holds `len` bytes for its family.
-            let entry = unsafe {
-                let mut ss: sockaddr_storage = std::mem::zeroed();
-                std::ptr::copy_nonoverlapping(addr.cast::<u8>(), (&raw mut ss).cast::<u8>(), len);
-                ss
-            };
+            // SAFETY: the caller vouches that addr holds a sockaddr_in or
+            // sockaddr_in6 of its family, so `len` bytes, which a
+            // sockaddr_storage holds.
+            let entry = unsafe { copy_in(addr, len) };
             push(list, entry);
         })
     }
@@ -389,10 +411,14 @@ pub mod abi {
             list.addrs = unsafe { ffi::xrealloc(list.addrs, new_size as usize) };
             list.size = new_size;
         }
-        // SAFETY: used < size after the growth above. Postfix copies only
-        // SOCK_ADDR_LEN bytes; the rest of the slot is unspecified there and
-        // zero here.
-        unsafe { list.addrs.add(list.used as usize).write(entry) };
+        // SAFETY: addrs holds `size` entries and 0 <= used < size after the
+        // growth above, so the slot is inside the allocation.
+        let slot = unsafe { list.addrs.add(list.used as usize) };
+        // SAFETY: slot is an entry of the malloc'ed array, aligned and
+        // writable; sockaddr_storage has no destructor to skip. Postfix
+        // copies only SOCK_ADDR_LEN bytes; the rest of the slot is
+        // unspecified there and zero here.
+        unsafe { slot.write(entry) };
         list.used += 1;
     }
 
@@ -458,28 +484,29 @@ pub mod abi {
 
     /// A core address as the C structure Postfix stores.
     pub fn storage(sa: &SockAddr) -> sockaddr_storage {
-        // SAFETY: all-zero bytes are a valid sockaddr_storage; the fields
-        // written below lie inside it (it is larger than sockaddr_in6 and
-        // aligned for it).
-        unsafe {
-            let mut ss: sockaddr_storage = std::mem::zeroed();
-            let p = &raw mut ss;
-            match sa {
-                SockAddr::V4(a) => {
-                    let sin = p.cast::<sockaddr_in>();
-                    (*sin).sin_family = libc::AF_INET as libc::sa_family_t;
-                    (*sin).sin_addr.s_addr = u32::from_ne_bytes(*a);
-                }
-                SockAddr::V6 { addr, scope_id } => {
-                    let sin6 = p.cast::<sockaddr_in6>();
-                    (*sin6).sin6_family = libc::AF_INET6 as libc::sa_family_t;
-                    (*sin6).sin6_addr.s6_addr = *addr;
-                    (*sin6).sin6_scope_id = *scope_id;
-                }
-                SockAddr::Other(f) => ss.ss_family = *f as libc::sa_family_t,
+        let mut ss = zeroed_storage();
+        match sa {
+            SockAddr::V4(a) => {
+                // SAFETY: a sockaddr_storage is larger than a sockaddr_in
+                // and aligned for it, and all-zero bytes are a valid
+                // sockaddr_in; `ss` is borrowed only through `sin` here.
+                let sin = unsafe { &mut *(&raw mut ss).cast::<sockaddr_in>() };
+                sin.sin_family = libc::AF_INET as libc::sa_family_t;
+                sin.sin_addr.s_addr = u32::from_ne_bytes(*a);
             }
-            ss
+            SockAddr::V6 { addr, scope_id } => {
+                // SAFETY: as for sockaddr_in: a sockaddr_storage is larger
+                // than a sockaddr_in6 and aligned for it, all-zero bytes are
+                // a valid sockaddr_in6, and `ss` is borrowed only through
+                // `sin6` here.
+                let sin6 = unsafe { &mut *(&raw mut ss).cast::<sockaddr_in6>() };
+                sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+                sin6.sin6_addr.s6_addr = *addr;
+                sin6.sin6_scope_id = *scope_id;
+            }
+            SockAddr::Other(f) => ss.ss_family = *f as libc::sa_family_t,
         }
+        ss
     }
 
     /// Postfix: `void inet_addr_list_uniq(INET_ADDR_LIST *list)`.
@@ -572,7 +599,6 @@ pub use abi::INET_ADDR_LIST;
 
 #[cfg(test)]
 #[allow(unsafe_code)] // the C library as the tests' oracle
-#[allow(clippy::multiple_unsafe_ops_per_block)]
 mod tests {
     use super::*;
 
@@ -636,8 +662,11 @@ mod tests {
         /// # Safety
         /// `a` and `b` point into the u32 array below.
         unsafe extern "C" fn cmp(a: *const libc::c_void, b: *const libc::c_void) -> libc::c_int {
-            // SAFETY: qsort passes pointers into the u32 array below.
-            let (a, b) = unsafe { (*a.cast::<u32>(), *b.cast::<u32>()) };
+            // SAFETY: qsort passes pointers to elements of the u32 array
+            // below.
+            let a = unsafe { *a.cast::<u32>() };
+            // SAFETY: as for `a`: an element of the same array.
+            let b = unsafe { *b.cast::<u32>() };
             a.wrapping_sub(b) as i32
         }
         let mut seed = 0x1234_5678_9abc_def0u64;
@@ -677,8 +706,11 @@ mod tests {
         /// # Safety
         /// `a` and `b` point into the Rec array below.
         unsafe extern "C" fn cmp(a: *const libc::c_void, b: *const libc::c_void) -> libc::c_int {
-            // SAFETY: qsort passes pointers into the Rec array below.
-            let (a, b) = unsafe { (&*a.cast::<Rec>(), &*b.cast::<Rec>()) };
+            // SAFETY: qsort passes pointers to elements of the Rec array
+            // below, which it does not change while the comparator runs.
+            let a = unsafe { &*a.cast::<Rec>() };
+            // SAFETY: as for `a`: an element of the same array.
+            let b = unsafe { &*b.cast::<Rec>() };
             if a.family != b.family {
                 return i32::from(a.family) - i32::from(b.family);
             }

@@ -162,12 +162,11 @@ pub fn socket_probe(family: Family) -> Result<(), i32> {
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 #[allow(unsafe_code)]
 // the Postfix-named C functions
-// Not yet split into one unsafe operation per block (issue 14, item 2).
-#[allow(clippy::multiple_unsafe_ops_per_block)]
 pub mod abi {
     use super::*;
     use crate::{ffi, host};
     use libc::{c_char, c_uint};
+    use std::mem::MaybeUninit;
 
     /// Postfix's INET_PROTO_INFO.
     #[repr(C)]
@@ -186,12 +185,18 @@ pub mod abi {
     #[unsafe(no_mangle)]
     pub static mut inet_proto_table: *mut INET_PROTO_INFO = std::ptr::null_mut();
 
+    /// `items` and a terminating zero (`T::default()`) in a malloc'ed
+    /// array.
     fn vector<T: Copy + Default>(items: &[T]) -> *mut T {
-        let p = ffi::xmalloc::<T>(items.len() + 1);
-        // SAFETY: p holds items.len() + 1 elements of T.
-        unsafe {
-            std::ptr::copy_nonoverlapping(items.as_ptr(), p, items.len());
-            p.add(items.len()).write(T::default());
+        let n = items.len() + 1;
+        let p = ffi::xmalloc::<T>(n);
+        // SAFETY: p is a fresh malloc'ed block (so aligned for T; not null:
+        // xmalloc does not return on failure) of n items of T, used by
+        // nothing else; seen as MaybeUninit, its uninitialised items are
+        // valid.
+        let slots = unsafe { std::slice::from_raw_parts_mut(p.cast::<MaybeUninit<T>>(), n) };
+        for (slot, item) in slots.iter_mut().zip(items.iter().chain([&T::default()])) {
+            slot.write(*item);
         }
         p
     }
@@ -213,12 +218,19 @@ pub mod abi {
     /// # Safety
     /// `pf` came from build() and is not used again.
     unsafe fn free(pf: *mut INET_PROTO_INFO) {
-        // SAFETY: all four allocations came from ffi::xmalloc (malloc).
-        unsafe {
-            libc::free((*pf).ai_family_list.cast());
-            libc::free((*pf).dns_atype_list.cast());
-            libc::free((*pf).sa_family_list.cast());
-            libc::free(pf.cast());
+        // SAFETY: the caller's contract: pf is a live table from build().
+        let table = unsafe { &*pf };
+        let blocks: [*mut libc::c_void; 4] = [
+            table.ai_family_list.cast(),
+            table.dns_atype_list.cast(),
+            table.sa_family_list.cast(),
+            pf.cast(),
+        ];
+        for block in blocks {
+            // SAFETY: build() got each of the four from ffi::xmalloc
+            // (malloc), and each is freed once, here; the table itself
+            // goes last, after its vectors were read out of it.
+            unsafe { libc::free(block) };
         }
     }
 
@@ -237,27 +249,18 @@ pub mod abi {
             }
             .cast_mut();
         }
-        /// # Safety
-        /// `p` is a zero-terminated array.
-        unsafe fn vec<T: Copy + Default + PartialEq>(mut p: *const T) -> Vec<T> {
-            let mut out = Vec::new();
-            // SAFETY: the caller vouches for the terminating zero.
-            unsafe {
-                while *p != T::default() {
-                    out.push(*p);
-                    p = p.add(1);
-                }
-            }
-            out
-        }
-        // SAFETY: pf is a table from build(), its vectors zero-terminated.
-        unsafe {
-            InetProtoInfo {
-                ai_family: (*pf).ai_family,
-                ai_family_list: vec((*pf).ai_family_list),
-                dns_atype_list: vec((*pf).dns_atype_list),
-                sa_family_list: vec((*pf).sa_family_list),
-            }
+        // SAFETY: pf is a live table from build() (inet_proto_init() does
+        // not return otherwise), which only inet_proto_init() replaces;
+        // Postfix is single-threaded.
+        let pf = unsafe { &*pf };
+        InetProtoInfo {
+            ai_family: pf.ai_family,
+            // SAFETY: build() ends each vector with a zero.
+            ai_family_list: unsafe { ffi::zero_terminated(pf.ai_family_list) },
+            // SAFETY: build() ends this vector with a zero too.
+            dns_atype_list: unsafe { ffi::zero_terminated(pf.dns_atype_list) },
+            // SAFETY: build() ends this vector with a zero too.
+            sa_family_list: unsafe { ffi::zero_terminated(pf.sa_family_list) },
         }
     }
 
@@ -304,13 +307,14 @@ pub mod abi {
                 host::fatal(text);
             }
             let pf = build(&r.info);
+            let table = &raw mut inet_proto_table;
             // SAFETY: Postfix's table is a process global that only
             // inet_proto_init() writes; Postfix is single-threaded.
-            unsafe {
-                let old = std::ptr::replace(&raw mut inet_proto_table, pf);
-                if !old.is_null() {
-                    free(old);
-                }
+            let old = unsafe { std::ptr::replace(table, pf) };
+            if !old.is_null() {
+                // SAFETY: the old table came from build(), and no longer
+                // being the global, it is not used again.
+                unsafe { free(old) };
             }
             pf.cast_const()
         })

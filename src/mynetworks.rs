@@ -240,8 +240,6 @@ pub fn to_vec(list: &dyn AddrList) -> Vec<SockAddr> {
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 #[allow(unsafe_code)]
 // the Postfix-named C functions
-// Not yet split into one unsafe operation per block (issue 14, item 2).
-#[allow(clippy::multiple_unsafe_ops_per_block)]
 pub mod abi {
     use super::*;
     use crate::diag::HostDiag;
@@ -258,13 +256,13 @@ pub mod abi {
         let var_style = host::param(Param::MynetworksStyle);
         let enabled = !inet_proto_info().ai_family_list.is_empty();
         let mut lists = |_: &mut dyn Diag| {
-            // SAFETY: own_inet_*_list() return pfinet's initialised statics.
-            unsafe {
-                Ok((
-                    to_vec(&CList(&mut *own_inet_addr_list())),
-                    to_vec(&CList(&mut *own_inet_mask_list())),
-                ))
-            }
+            // SAFETY: own_inet_addr_list() returns pfinet's initialised
+            // static, which nothing else uses while it is read here
+            // (Postfix is single-threaded).
+            let addrs = to_vec(&CList(unsafe { &mut *own_inet_addr_list() }));
+            // SAFETY: as above, for own_inet_mask_list()'s static.
+            let masks = to_vec(&CList(unsafe { &mut *own_inet_mask_list() }));
+            Ok((addrs, masks))
         };
         // HostDiag ends the process on a fatal error.
         mynetworks_core(

@@ -308,15 +308,13 @@ pub fn contains(list: &dyn AddrList, addr: &SockAddr) -> bool {
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 #[allow(unsafe_code)]
 // the Postfix-named C functions
-// Not yet split into one unsafe operation per block (issue 14, item 2).
-#[allow(clippy::multiple_unsafe_ops_per_block)]
 pub mod abi {
     use super::*;
     use crate::diag::HostDiag;
     use crate::ffi;
     use crate::host::{self, Param};
     use crate::inet_addr_list::abi::{
-        CList, INET_ADDR_LIST, TempList, core_addr, inet_addr_list_init,
+        CList, INET_ADDR_LIST, TempList, copy_in, core_addr, inet_addr_list_init,
     };
     use crate::inet_proto::abi::inet_proto_info;
     use libc::{c_int, sockaddr};
@@ -363,43 +361,63 @@ pub mod abi {
     /// # Safety
     /// `list` is one of this module's statics.
     unsafe fn reset(list: *mut INET_ADDR_LIST) {
-        // SAFETY: the statics hold null or malloc'ed storage.
-        unsafe {
-            libc::free((*list).addrs.cast());
-            inet_addr_list_init(list);
-        }
+        // SAFETY: the caller's contract: one of this module's statics, not
+        // borrowed now (Postfix is single-threaded).
+        let addrs = unsafe { (*list).addrs };
+        // SAFETY: the statics hold null or storage from ffi::xmalloc /
+        // ffi::xrealloc (malloc), freed once: inet_addr_list_init() below
+        // replaces the pointer without reading it.
+        unsafe { libc::free(addrs.cast()) };
+        // SAFETY: the caller's contract: `list` points to an
+        // INET_ADDR_LIST.
+        unsafe { inet_addr_list_init(list) };
     }
 
     /// Compute the saved lists when the address list is empty, as Postfix
     /// does (so an empty result is computed again on every call).
+    ///
+    /// The statics are only touched here and in the exported functions
+    /// below; Postfix is single-threaded (see the README). So none of them
+    /// is borrowed while one of these functions runs.
     fn ensure_own() {
-        // SAFETY: the statics are only touched here and in the exported
-        // functions below; Postfix is single-threaded (see the README).
-        unsafe {
-            let (a, m) = (&raw mut SAVED_ADDR_LIST, &raw mut SAVED_MASK_LIST);
-            if (*a).used == 0 {
-                reset(a);
-                reset(m);
-                let interfaces = host::param(Param::InetInterfaces);
-                // HostDiag ends the process on a fatal error.
-                let _ = with_ctx(|ctx| {
-                    own_inet_addr_init(&interfaces, &mut CList(&mut *a), &mut CList(&mut *m), ctx)
-                });
-            }
+        let (a, m) = (&raw mut SAVED_ADDR_LIST, &raw mut SAVED_MASK_LIST);
+        // SAFETY: a static of this module, not borrowed now (see above).
+        if unsafe { (*a).used } == 0 {
+            // SAFETY: one of this module's statics.
+            unsafe { reset(a) };
+            // SAFETY: one of this module's statics.
+            unsafe { reset(m) };
+            let interfaces = host::param(Param::InetInterfaces);
+            // HostDiag ends the process on a fatal error.
+            let _ = with_ctx(|ctx| {
+                // SAFETY: a static of this module, borrowed only here.
+                let mut addrs = unsafe { saved(a) };
+                // SAFETY: another static, borrowed only here.
+                let mut masks = unsafe { saved(m) };
+                own_inet_addr_init(&interfaces, &mut addrs, &mut masks, ctx)
+            });
         }
     }
 
+    /// As ensure_own(), for the proxy list.
     fn ensure_proxy() {
-        // SAFETY: as in ensure_own().
-        unsafe {
-            let p = &raw mut SAVED_PROXY_LIST;
-            let value = host::param(Param::ProxyInterfaces);
-            if !value.is_empty() && (*p).used == 0 {
-                reset(p);
-                let _ = with_ctx(|ctx| proxy_inet_addr_init(&value, &mut CList(&mut *p), ctx));
-            } else if (*p).addrs.is_null() {
-                reset(p);
-            }
+        let p = &raw mut SAVED_PROXY_LIST;
+        let value = host::param(Param::ProxyInterfaces);
+        // SAFETY: a static of this module, not borrowed now (see
+        // ensure_own()); the borrow ends before reset() changes it.
+        let list = unsafe { &*p };
+        let (used, unset) = (list.used, list.addrs.is_null());
+        if !value.is_empty() && used == 0 {
+            // SAFETY: one of this module's statics.
+            unsafe { reset(p) };
+            let _ = with_ctx(|ctx| {
+                // SAFETY: a static of this module, borrowed only here.
+                let mut list = unsafe { saved(p) };
+                proxy_inet_addr_init(&value, &mut list, ctx)
+            });
+        } else if unset {
+            // SAFETY: one of this module's statics.
+            unsafe { reset(p) };
         }
     }
 
@@ -409,17 +427,18 @@ pub mod abi {
         if addr.is_null() {
             ffi::null_arg(func, "address");
         }
-        // SAFETY: read the family, then as many bytes as it needs.
-        unsafe {
-            let len = if i32::from((*addr).sa_family) == libc::AF_INET6 {
-                std::mem::size_of::<libc::sockaddr_in6>()
-            } else {
-                std::mem::size_of::<libc::sockaddr_in>()
-            };
-            let mut ss: libc::sockaddr_storage = std::mem::zeroed();
-            std::ptr::copy_nonoverlapping(addr.cast::<u8>(), (&raw mut ss).cast::<u8>(), len);
-            core_addr(&ss)
-        }
+        // SAFETY: not null; the caller vouches that addr points to at
+        // least a struct sockaddr.
+        let family = unsafe { (*addr).sa_family };
+        let len = if i32::from(family) == libc::AF_INET6 {
+            std::mem::size_of::<libc::sockaddr_in6>()
+        } else {
+            std::mem::size_of::<libc::sockaddr_in>()
+        };
+        // SAFETY: the caller vouches for a sockaddr_in or sockaddr_in6, so
+        // `len` readable bytes, which a sockaddr_storage holds.
+        let ss = unsafe { copy_in(addr, len) };
+        core_addr(&ss)
     }
 
     /// Postfix: `int own_inet_addr(struct sockaddr *addr)`.
@@ -432,8 +451,10 @@ pub mod abi {
             // SAFETY: the caller's contract.
             let sa = unsafe { core_of("own_inet_addr", addr) };
             ensure_own();
-            // SAFETY: the saved list is initialised by ensure_own().
-            c_int::from(contains(&unsafe { saved(&raw mut SAVED_ADDR_LIST) }, &sa))
+            let list = &raw mut SAVED_ADDR_LIST;
+            // SAFETY: one of this module's statics, initialised by
+            // ensure_own() and not borrowed now.
+            c_int::from(contains(&unsafe { saved(list) }, &sa))
         })
     }
 
@@ -468,8 +489,10 @@ pub mod abi {
             // SAFETY: the caller's contract.
             let sa = unsafe { core_of("proxy_inet_addr", addr) };
             ensure_proxy();
-            // SAFETY: the saved list is initialised by ensure_proxy().
-            c_int::from(contains(&unsafe { saved(&raw mut SAVED_PROXY_LIST) }, &sa))
+            let list = &raw mut SAVED_PROXY_LIST;
+            // SAFETY: one of this module's statics, initialised by
+            // ensure_proxy() and not borrowed now.
+            c_int::from(contains(&unsafe { saved(list) }, &sa))
         })
     }
 

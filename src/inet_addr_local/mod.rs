@@ -312,8 +312,6 @@ pub fn run(
 /// The Postfix-named `extern "C"` functions and `#[repr(C)]` types of this module.
 #[allow(unsafe_code)]
 // the Postfix-named C functions
-// Not yet split into one unsafe operation per block (issue 14, item 2).
-#[allow(clippy::multiple_unsafe_ops_per_block)]
 pub mod abi {
     use super::*;
     use crate::diag::HostDiag;
@@ -329,16 +327,8 @@ pub mod abi {
         if list.is_null() {
             ffi::null_arg(func, "address family list");
         }
-        let mut out = Vec::new();
-        // SAFETY: the caller vouches for the terminating zero.
-        unsafe {
-            let mut p = list;
-            while *p != 0 {
-                out.push(*p);
-                p = p.add(1);
-            }
-        }
-        out
+        // SAFETY: not null; the caller vouches for the terminating zero.
+        unsafe { ffi::zero_terminated(list) }
     }
 
     /// inet_addr_local() on Postfix's lists with the host's diagnostics.
@@ -358,8 +348,12 @@ pub mod abi {
         }
         // SAFETY: the caller's contract.
         let families = unsafe { families(func, addr_family_list) };
-        // SAFETY: the caller's contract.
-        let (addrs, masks) = unsafe { (&mut *addr_list, mask_list.as_mut()) };
+        // SAFETY: not null; the caller vouches for an initialised list that
+        // nothing else uses during the call.
+        let addrs = unsafe { &mut *addr_list };
+        // SAFETY: null, or an initialised list distinct from addr_list
+        // (the caller's contract), so the two borrows do not overlap.
+        let masks = unsafe { mask_list.as_mut() };
         let mut masks = masks.map(CList);
         let masks = masks.as_mut().map(|m| m as &mut dyn AddrList);
         let ipv6 = cfg!(feature = "has_ipv6");
