@@ -46,11 +46,13 @@ fn config_header() -> String {
          #define PFINET_BUILT_HAVE_GETIFADDRS {}\n\
          #define PFINET_BUILT_HAS_SIOCGLIF {}\n\
          #define PFINET_BUILT_HAS_PROCNET_IFINET6 {}\n\
+         #define PFINET_BUILT_EMULATED_SS_FAMILY {}\n\
          {host}#endif\n",
         flag("has_ipv6"),
         flag("have_getifaddrs"),
         flag("has_siocglif"),
         flag("has_procnet_ifinet6"),
+        flag("emulated_ss_family"),
     )
 }
 

@@ -38,6 +38,26 @@
 # endif
 #endif
 
+/*
+ * What INET_ADDR_LIST.addrs holds: Postfix's struct sockaddr_storage. With
+ * HAS_IPV6 the system's; without, Postfix's own (myaddrinfo.h,
+ * EMULATE_IPV4_ADDRINFO): one struct sockaddr_in (16 bytes), from Postfix
+ * 3.11 on after an ss_family (20 bytes; cargo feature emulated_ss_family),
+ * the stride Postfix walks the list with. Named by a macro, as Postfix
+ * names it.
+ */
+#if defined(HAS_IPV6)
+# define PFINET_SOCKADDR_STORAGE sockaddr_storage
+#else
+# define PFINET_SOCKADDR_STORAGE pfinet_sockaddr_storage
+struct pfinet_sockaddr_storage {
+# if PFINET_BUILT_EMULATED_SS_FAMILY		/* Postfix 3.11 and later */
+    sa_family_t ss_family;
+# endif
+    struct sockaddr_in dummy;		/* alignment!! */
+};
+#endif
+
 /* Postfix's VSTRING (Postfix's own with PFINET_HOST_POSTFIX, else pfinet's). */
 typedef struct VSTRING VSTRING;
 
@@ -281,7 +301,7 @@ typedef struct INET_ADDR_LIST {
   /**
    * payload
    */
-  struct sockaddr_storage *addrs;
+  struct PFINET_SOCKADDR_STORAGE *addrs;
 } INET_ADDR_LIST;
 
 /**

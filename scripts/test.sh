@@ -43,7 +43,7 @@ cargo clippy --lib --features test_panic_hook -- -D warnings
 # each with and without the Postfix host binding: clippy on every target;
 # the unit tests standalone (the postfix binding's need Postfix's msg_*,
 # so that library is only built; tests/c_tests.rs links it with Postfix).
-feature_sets=("has_ipv6,have_getifaddrs" "" "has_ipv6,has_procnet_ifinet6" "has_ipv6,has_siocglif")
+feature_sets=("has_ipv6,have_getifaddrs" "" "emulated_ss_family" "has_ipv6,has_procnet_ifinet6" "has_ipv6,has_siocglif")
 for set in "${feature_sets[@]}"; do
     for host in "" postfix; do
         features=$set${host:+${set:+,}$host}

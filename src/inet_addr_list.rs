@@ -262,7 +262,30 @@ fn permute<T>(v: &mut [T], order: &[u32]) {
 pub mod abi {
     use super::*;
     use crate::{ffi, host};
-    use libc::{c_int, sockaddr, sockaddr_in, sockaddr_in6, sockaddr_storage};
+    use libc::{c_int, sockaddr, sockaddr_in, sockaddr_in6};
+
+    /// What INET_ADDR_LIST.addrs holds: Postfix's `struct
+    /// sockaddr_storage`, the system's with HAS_IPV6.
+    #[cfg(feature = "has_ipv6")]
+    pub type pfinet_sockaddr_storage = libc::sockaddr_storage;
+
+    /// What INET_ADDR_LIST.addrs holds: Postfix's `struct
+    /// sockaddr_storage`. Without HAS_IPV6 Postfix defines its own
+    /// (myaddrinfo.h, EMULATE_IPV4_ADDRINFO): one `struct sockaddr_in`, 16
+    /// bytes, the stride Postfix's code walks the list with (3.10 and
+    /// before); from 3.11 on an `ss_family` comes first (feature
+    /// emulated_ss_family). Postfix writes a socket address at its start
+    /// either way.
+    #[cfg(not(feature = "has_ipv6"))]
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    pub struct pfinet_sockaddr_storage {
+        /// Postfix 3.11 and later: the family, overlapping sin_family.
+        #[cfg(feature = "emulated_ss_family")]
+        pub ss_family: libc::sa_family_t,
+        /// alignment!! (Postfix's comment)
+        pub dummy: sockaddr_in,
+    }
 
     /// Postfix's INET_ADDR_LIST.
     #[repr(C)]
@@ -272,7 +295,7 @@ pub mod abi {
         /// actual list size
         pub size: c_int,
         /// payload
-        pub addrs: *mut sockaddr_storage,
+        pub addrs: *mut pfinet_sockaddr_storage,
     }
 
     const IPV6: bool = cfg!(feature = "has_ipv6");
@@ -286,23 +309,23 @@ pub mod abi {
         }
     }
 
-    /// An all-zero sockaddr_storage (family 0, no address).
-    fn zeroed_storage() -> sockaddr_storage {
-        // SAFETY: sockaddr_storage is integers and byte arrays only, for
+    /// An all-zero pfinet_sockaddr_storage (family 0, no address).
+    fn zeroed_storage() -> pfinet_sockaddr_storage {
+        // SAFETY: pfinet_sockaddr_storage is integers and byte arrays only, for
         // which all-zero bytes are a valid value.
         unsafe { std::mem::zeroed() }
     }
 
     /// The bytes of a stored socket address.
-    fn bytes_of(sa: &sockaddr_storage) -> &[u8] {
-        // SAFETY: `sa` is a live, initialised sockaddr_storage of that
+    fn bytes_of(sa: &pfinet_sockaddr_storage) -> &[u8] {
+        // SAFETY: `sa` is a live, initialised pfinet_sockaddr_storage of that
         // size, borrowed for the slice's lifetime; it has no padding (its
         // fields are integers and byte arrays that fill it), so every byte
         // is initialised.
         unsafe {
             std::slice::from_raw_parts(
-                (sa as *const sockaddr_storage).cast::<u8>(),
-                std::mem::size_of::<sockaddr_storage>(),
+                (sa as *const pfinet_sockaddr_storage).cast::<u8>(),
+                std::mem::size_of::<pfinet_sockaddr_storage>(),
             )
         }
     }
@@ -312,8 +335,8 @@ pub mod abi {
     ///
     /// # Safety
     /// `addr` is readable for `len` bytes, and `len` is at most the size of
-    /// a sockaddr_storage.
-    pub unsafe fn copy_in(addr: *const sockaddr, len: usize) -> sockaddr_storage {
+    /// a pfinet_sockaddr_storage.
+    pub unsafe fn copy_in(addr: *const sockaddr, len: usize) -> pfinet_sockaddr_storage {
         let mut ss = zeroed_storage();
         // SAFETY: the caller's contract: `len` readable bytes at `addr`, and
         // no more than `ss` holds; `ss` is a local, so the two do not
@@ -325,20 +348,21 @@ pub mod abi {
     }
 
     #[cfg(not(feature = "postfix"))]
-    fn key(sa: &sockaddr_storage) -> AddrKey<'_> {
-        let family = sa.ss_family;
+    fn key(sa: &pfinet_sockaddr_storage) -> AddrKey<'_> {
+        let b = bytes_of(sa);
+        let family = u16::from_ne_bytes([b[0], b[1]]);
         let (off, len) = if IPV6 && family == libc::AF_INET6 as u16 {
             (std::mem::offset_of!(sockaddr_in6, sin6_addr), 16)
         } else {
             (std::mem::offset_of!(sockaddr_in, sin_addr), 4)
         };
-        // Both lie inside a sockaddr_storage, which is larger than either.
+        // Both lie inside a pfinet_sockaddr_storage, which is larger than either.
         let addr = &bytes_of(sa)[off..off + len];
         AddrKey { family, addr }
     }
 
     /// A stored C socket address as a core address.
-    pub fn core_addr(sa: &sockaddr_storage) -> SockAddr {
+    pub fn core_addr(sa: &pfinet_sockaddr_storage) -> SockAddr {
         SockAddr::from_bytes(bytes_of(sa), None)
     }
 
@@ -388,7 +412,7 @@ pub mod abi {
             let len = sock_addr_len(family);
             // SAFETY: the caller vouches that addr holds a sockaddr_in or
             // sockaddr_in6 of its family, so `len` bytes, which a
-            // sockaddr_storage holds.
+            // pfinet_sockaddr_storage holds.
             let entry = unsafe { copy_in(addr, len) };
             push(list, entry);
         })
@@ -403,7 +427,7 @@ pub mod abi {
     }
 
     /// The body of inet_addr_list_append() once the address is copied.
-    fn push(list: &mut INET_ADDR_LIST, entry: sockaddr_storage) {
+    fn push(list: &mut INET_ADDR_LIST, entry: pfinet_sockaddr_storage) {
         log_append(|| core_addr(&entry));
         if list.used >= list.size {
             let new_size = list.size.saturating_mul(2).max(1);
@@ -415,7 +439,7 @@ pub mod abi {
         // growth above, so the slot is inside the allocation.
         let slot = unsafe { list.addrs.add(list.used as usize) };
         // SAFETY: slot is an entry of the malloc'ed array, aligned and
-        // writable; sockaddr_storage has no destructor to skip. Postfix
+        // writable; pfinet_sockaddr_storage has no destructor to skip. Postfix
         // copies only SOCK_ADDR_LEN bytes; the rest of the slot is
         // unspecified there and zero here.
         unsafe { slot.write(entry) };
@@ -431,7 +455,7 @@ pub mod abi {
     pub struct CList<'a>(pub &'a mut INET_ADDR_LIST);
 
     impl CList<'_> {
-        fn entries(&self) -> &[sockaddr_storage] {
+        fn entries(&self) -> &[pfinet_sockaddr_storage] {
             if self.0.used <= 0 || self.0.addrs.is_null() {
                 return &[];
             }
@@ -482,31 +506,40 @@ pub mod abi {
         }
     }
 
-    /// A core address as the C structure Postfix stores.
-    pub fn storage(sa: &SockAddr) -> sockaddr_storage {
+    /// A core address as the C structure Postfix stores (without HAS_IPV6
+    /// an IPv6 address, which Postfix never holds then, keeps its family
+    /// only).
+    pub fn storage(sa: &SockAddr) -> pfinet_sockaddr_storage {
         let mut ss = zeroed_storage();
         match sa {
             SockAddr::V4(a) => {
-                // SAFETY: a sockaddr_storage is larger than a sockaddr_in
-                // and aligned for it, and all-zero bytes are a valid
-                // sockaddr_in; `ss` is borrowed only through `sin` here.
-                let sin = unsafe { &mut *(&raw mut ss).cast::<sockaddr_in>() };
+                let sin = as_sin(&mut ss);
                 sin.sin_family = libc::AF_INET as libc::sa_family_t;
                 sin.sin_addr.s_addr = u32::from_ne_bytes(*a);
             }
+            #[cfg(feature = "has_ipv6")]
             SockAddr::V6 { addr, scope_id } => {
-                // SAFETY: as for sockaddr_in: a sockaddr_storage is larger
-                // than a sockaddr_in6 and aligned for it, all-zero bytes are
-                // a valid sockaddr_in6, and `ss` is borrowed only through
-                // `sin6` here.
+                // SAFETY: the system's sockaddr_storage is larger than a
+                // sockaddr_in6 and aligned for it, all-zero bytes are a
+                // valid sockaddr_in6, and `ss` is reached only through
+                // `sin6` while it lives.
                 let sin6 = unsafe { &mut *(&raw mut ss).cast::<sockaddr_in6>() };
                 sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
                 sin6.sin6_addr.s6_addr = *addr;
                 sin6.sin6_scope_id = *scope_id;
             }
-            SockAddr::Other(f) => ss.ss_family = *f as libc::sa_family_t,
+            other => as_sin(&mut ss).sin_family = other.family() as libc::sa_family_t,
         }
         ss
+    }
+
+    /// The storage as a sockaddr_in (whose family field is every
+    /// sockaddr's).
+    fn as_sin(ss: &mut pfinet_sockaddr_storage) -> &mut sockaddr_in {
+        // SAFETY: either storage is at least as large as a sockaddr_in and
+        // aligned for it, every byte pattern of its integer fields is a
+        // valid sockaddr_in, and the result borrows `ss` exclusively.
+        unsafe { &mut *(ss as *mut pfinet_sockaddr_storage).cast::<sockaddr_in>() }
     }
 
     /// Postfix: `void inet_addr_list_uniq(INET_ADDR_LIST *list)`.
@@ -529,7 +562,7 @@ pub mod abi {
 
     /// Standalone: Postfix 3.7.11's comparator and glibc's sort, in Rust.
     #[cfg(not(feature = "postfix"))]
-    fn uniq(entries: &mut [sockaddr_storage]) -> usize {
+    fn uniq(entries: &mut [pfinet_sockaddr_storage]) -> usize {
         sort_uniq(entries, key, IPV6).unwrap_or_else(|family| {
             host::panic(
                 format!("sock_addr_cmp_addr: unsupported address family {family}").as_bytes(),
@@ -542,7 +575,7 @@ pub mod abi {
     /// the IPv4 comparison a total order) with the C library's qsort(), so
     /// the order is exactly that of the Postfix pfinet is linked into.
     #[cfg(feature = "postfix")]
-    fn uniq(entries: &mut [sockaddr_storage]) -> usize {
+    fn uniq(entries: &mut [pfinet_sockaddr_storage]) -> usize {
         use libc::c_void;
         unsafe extern "C" {
             fn sock_addr_cmp_addr(sa: *const sockaddr, sb: *const sockaddr) -> c_int;
@@ -550,27 +583,27 @@ pub mod abi {
         /// qsort()'s comparator: Postfix's sock_addr_cmp_addr().
         ///
         /// # Safety
-        /// `a` and `b` point to sockaddr_storage list entries.
+        /// `a` and `b` point to pfinet_sockaddr_storage list entries.
         unsafe extern "C" fn comp(a: *const c_void, b: *const c_void) -> c_int {
             // SAFETY: qsort and uniq_sorted pass pointers to list entries,
-            // which are sockaddr_storage holding an AF_INET/AF_INET6 address.
+            // which are pfinet_sockaddr_storage holding an AF_INET/AF_INET6 address.
             unsafe { sock_addr_cmp_addr(a.cast(), b.cast()) }
         }
-        // SAFETY: entries is a live, exclusive array of sockaddr_storage.
+        // SAFETY: entries is a live, exclusive array of pfinet_sockaddr_storage.
         unsafe {
             libc::qsort(
                 entries.as_mut_ptr().cast(),
                 entries.len(),
-                std::mem::size_of::<sockaddr_storage>(),
+                std::mem::size_of::<pfinet_sockaddr_storage>(),
                 Some(comp),
             )
         };
-        let mut cmp = |a: &sockaddr_storage, b: &sockaddr_storage| {
+        let mut cmp = |a: &pfinet_sockaddr_storage, b: &pfinet_sockaddr_storage| {
             // SAFETY: two list entries, by reference.
             Ok::<_, std::convert::Infallible>(unsafe {
                 comp(
-                    (a as *const sockaddr_storage).cast(),
-                    (b as *const sockaddr_storage).cast(),
+                    (a as *const pfinet_sockaddr_storage).cast(),
+                    (b as *const pfinet_sockaddr_storage).cast(),
                 )
             })
         };

@@ -84,7 +84,7 @@ pub fn c_header() -> String {
     writeln!(
         out,
         "#define PFINET_SIZEOF_sockaddr_storage {}",
-        size_of::<libc::sockaddr_storage>()
+        size_of::<crate::inet_addr_list::abi::pfinet_sockaddr_storage>()
     )
     .unwrap();
     for (name, value) in [
