@@ -6,9 +6,10 @@
 //! addresses (`mask_addr`), parses and matches CIDR patterns
 //! (`cidr_match`, `match_ops`) and checks address syntax
 //! (`valid_hostaddr`, `valid_mailhost_addr`). Behaviour is stock
-//! Postfix 3.7.11/3.10.13's, down to the text of every diagnostic.
+//! Postfix's (3.7.11, 3.8.6, 3.10.13 and 3.11.6), down to the text of
+//! every diagnostic.
 //!
-//! Layers (see the project's design): each module has a safe core that
+//! Layers (see ARCHITECTURE.md): each module has a safe core that
 //! knows nothing of C, and an `abi` part with the Postfix-named `extern
 //! "C"` functions; [`api`] is the `pfinet_*` C API that never ends the
 //! process; `host` decides where diagnostics go (Postfix's msg_* with the

@@ -2,7 +2,7 @@
 //! without building Postfix (scripts/postfix-pfinet.sh builds and tests the
 //! patched Postfix).
 //!
-//! - It touches exactly the files of design.md section 1 plus sys_defs.h,
+//! - It touches exactly the files of ARCHITECTURE.md section 1 plus sys_defs.h,
 //!   and only adds lines; and two build files, makedefs and
 //!   src/util/Makefile.in, only to link `PFINET_OBJ` into the util library.
 //! - In the replaced files it adds nothing but one `#ifndef USE_PFINET` …

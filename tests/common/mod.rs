@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
-/// The Postfix symbols pfinet replaces (design.md section 1), from
+/// The Postfix symbols pfinet replaces (ARCHITECTURE.md section 1), from
 /// symbols.txt: every one is defined by libpfinet.a, and by no object of a
 /// patched Postfix tree.
 pub fn replaced_symbols() -> Vec<String> {
@@ -383,7 +383,7 @@ impl Sanitizer {
 
 /// c_tests/<src> built against a pfinet variant, statically or shared.
 /// The `postfix` variant also links stock Postfix's libutil.a (msg_*,
-/// vstring_*), after libpfinet.a as design.md says.
+/// vstring_*), after libpfinet.a (ARCHITECTURE.md).
 pub fn pfinet_program(src: &str, v: &Variant, link: Link) -> PathBuf {
     pfinet_program_sanitized(src, v, link, Sanitizer::None)
 }
