@@ -36,6 +36,7 @@ bash scripts/stock-postfix.sh >/dev/null
 cargo fmt --all -- --check
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 cargo clippy --all-targets -- -D warnings
+cargo clippy --all-targets --all-features -- -D warnings
 cargo clippy --lib --features test_panic_hook -- -D warnings
 # Every feature set Postfix's sys_defs.h gives on Linux (glibc >= 2.4: the
 # default; -DNO_IPV6: none; glibc < 2.4: /proc/net/if_inet6), and
