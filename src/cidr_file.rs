@@ -577,7 +577,12 @@ mod tests {
 
     #[test]
     fn a_compiled_file_answers_and_warns_as_the_parse() {
-        let parsed = crate::dict_cidr::Table::parse(b"/m", TABLE.as_bytes(), true);
+        let parsed = crate::dict_cidr::Table::parse(
+            crate::postfix_release::Release::V3_7,
+            b"/m",
+            TABLE.as_bytes(),
+            true,
+        );
         let (file, warnings) = compile(TABLE.as_bytes(), b"/m", &source(), true).unwrap();
         assert_eq!(warnings, parsed.warnings);
         // The warnings in Postfix's order: readllines() first.
@@ -662,7 +667,12 @@ mod tests {
     fn every_flipped_byte_is_refused_or_harmless() {
         // Each byte of a valid file flipped in turn (and each bit of the
         // header): the file is refused, never accepted with other answers.
-        let parsed = crate::dict_cidr::Table::parse(b"/m", TABLE.as_bytes(), true);
+        let parsed = crate::dict_cidr::Table::parse(
+            crate::postfix_release::Release::V3_7,
+            b"/m",
+            TABLE.as_bytes(),
+            true,
+        );
         let (file, _) = compile(TABLE.as_bytes(), b"/m", &source(), true).unwrap();
         let mut refused = 0;
         for i in 0..file.len() {

@@ -32,7 +32,8 @@ use crate::addr_index::{CidrBuilder, CidrRule, CidrTable, CidrView, TooManyRules
 use crate::cidr_match::parse_str;
 use crate::diag::Diag;
 use crate::fast_hash::FastHash;
-use crate::readlline::{Event, for_each_logical_line, is_space};
+use crate::postfix_release::Release;
+use crate::readlline::{self, Event, is_space};
 
 /// One rule that Postfix keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,13 +132,19 @@ pub enum Found<'a> {
 }
 
 /// dict_cidr_open()'s loop over the text of the map file `mapname`
-/// (readllines(), dict_cidr_parse_rule(), the `if` nesting and its
-/// warnings at the end), without keeping anything.
-pub fn read_rules(mapname: &[u8], data: &[u8], ipv6: bool, mut found: impl FnMut(Found<'_>)) {
+/// (readllines() as `opts` says, dict_cidr_parse_rule(), the `if` nesting
+/// and its warnings at the end), without keeping anything.
+pub fn read_rules(
+    mapname: &[u8],
+    data: &[u8],
+    ipv6: bool,
+    opts: readlline::Options,
+    mut found: impl FnMut(Found<'_>),
+) {
     let mut open_ifs: Vec<usize> = Vec::new();
     let head =
         |line: usize| [b"cidr map ", mapname, format!(", line {line}: ").as_bytes()].concat();
-    for_each_logical_line(data, mapname, |event| {
+    readlline::read_logical_lines(data, mapname, opts, |event| {
         let (line, text) = match event {
             Event::Warning(w) => return found(Found::Warning(w)),
             Event::Line(line, text) => (line, text),
@@ -179,7 +186,10 @@ pub fn load(
 ) -> Result<Compiled, TooLarge> {
     let mut loader = Loader::default();
     let mut result = Ok(());
-    read_rules(mapname, data, ipv6, |f| match f {
+    // Postfix's own loop reads a table with a NUL byte (cidr_table_read()),
+    // whose readllines() warnings differ between releases: none here.
+    let opts = readlline::Options::default();
+    read_rules(mapname, data, ipv6, opts, |f| match f {
         Found::Warning(w) => diag.warn(&w),
         Found::Rule(line, _, rule, value) => {
             if result.is_ok() {
@@ -193,10 +203,13 @@ pub fn load(
 }
 
 impl Table {
-    /// dict_cidr_open() on the text of the map file `mapname`.
-    pub fn parse(mapname: &[u8], data: &[u8], ipv6: bool) -> Table {
+    /// dict_cidr_open() of Postfix `release` on the text of the map file
+    /// `mapname`.
+    pub fn parse(release: Release, mapname: &[u8], data: &[u8], ipv6: bool) -> Table {
         let (mut rules, mut warnings) = (Vec::new(), Vec::new());
-        read_rules(mapname, data, ipv6, |f| match f {
+        // dict_cidr_open() passes readllines() its line counters.
+        let opts = readlline::Options::of(release, false);
+        read_rules(mapname, data, ipv6, opts, |f| match f {
             Found::Warning(w) => warnings.push(w),
             Found::Rule(line, text, rule, value) => rules.push(Rule {
                 line,
@@ -464,7 +477,7 @@ mod tests {
     use super::*;
 
     fn table(text: &str) -> Table {
-        Table::parse(b"/m", text.as_bytes(), true)
+        Table::parse(Release::V3_7, b"/m", text.as_bytes(), true)
     }
 
     fn warnings(t: &Table) -> Vec<String> {

@@ -57,6 +57,7 @@ mod mynetworks;
 mod name_index;
 mod name_mask;
 mod own_inet_addr;
+mod postfix_release;
 mod readlline;
 mod sockaddr;
 #[allow(unsafe_code)] // the C API / boundary
@@ -105,6 +106,9 @@ pub mod internal {
     }
     pub mod mynetworks {
         pub use crate::mynetworks::*;
+    }
+    pub mod postfix_release {
+        pub use crate::postfix_release::*;
     }
     pub mod readlline {
         pub use crate::readlline::*;

@@ -29,6 +29,7 @@
 
 use crate::addr_index::{MatchList as AddrIndex, Step};
 use crate::match_ops::{is_address_text, is_dictionary};
+use crate::postfix_release::Release;
 use crate::readlline::{self, Event};
 
 /// Postfix's CHARS_COMMA_SP: the list separators.
@@ -84,41 +85,6 @@ pub enum Severity {
     Warning,
     /// `error:` (Postfix goes on, but counts it)
     Error,
-}
-
-/// The Postfix release whose match_list.c reads the list: releases differ
-/// in how they report a comment and read a `/file`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Release {
-    /// Postfix 3.7 (and before): a `#` token ends the list with `PNAME:
-    /// comment at end of line is not supported: TOKEN REST`; a `/file` is
-    /// read line by line, lines starting with `#` skipped.
-    V3_7,
-    /// Postfix 3.8: `PNAME: #comment after other text is not allowed: TOKEN
-    /// REST...` (mystrtokq_cw(), REST cut at 20 bytes); a `/file` is read
-    /// in logical lines (readlline(): continuation lines, comments and
-    /// blank lines skipped, text that continues nothing warned about).
-    V3_8,
-    /// Postfix 3.9 and later: as 3.8, and readlline() warns about a NUL
-    /// byte (`PATH, line N: text after null byte may be ignored`).
-    #[default]
-    V3_9,
-}
-
-impl Release {
-    /// The release of a Postfix version (`mail_version`: `3.10.13`,
-    /// `3.11-20260101`...); `None` when it is not `MAJOR.MINOR...`.
-    pub fn of_version(version: &[u8]) -> Option<Release> {
-        let text = std::str::from_utf8(version).ok()?;
-        let mut parts = text.split(['.', '-']);
-        let major: u32 = parts.next()?.parse().ok()?;
-        let minor: u32 = parts.next()?.parse().ok()?;
-        Some(match (major, minor) {
-            (..3, _) | (3, ..8) => Release::V3_7,
-            (3, 8) => Release::V3_8,
-            _ => Release::V3_9,
-        })
-    }
 }
 
 /// What [`MatchList::evaluate`] found.
@@ -283,10 +249,8 @@ impl MatchList {
         // Read first, then parse in order: Postfix reads a logical line,
         // parses it, reads the next, and a fatal parse ends it all.
         let mut events = Vec::new();
-        let opts = readlline::Options {
-            nul_warning: self.release >= Release::V3_9,
-            per_call_numbers: true,
-        };
+        // match_list.c calls readlline(buf, fp, 0): no line counter.
+        let opts = readlline::Options::of(self.release, true);
         readlline::read_logical_lines(data, path, opts, |e| {
             events.push(match e {
                 Event::Line(n, text) => Ok((n, text.to_vec())),

@@ -11,6 +11,8 @@
 //! "TEXT"` (the first 30 bytes, then `...` when longer) for text that
 //! continues nothing; that text is skipped, as in Postfix.
 
+use crate::postfix_release::Release;
+
 /// One logical line and the number of the physical line it starts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogicalLine {
@@ -61,6 +63,17 @@ pub struct Options {
     /// kept). Lines reported by [`Event::Line`] are numbered from the
     /// start of the file either way.
     pub per_call_numbers: bool,
+}
+
+impl Options {
+    /// How `release` reads; `per_call_numbers` when the caller passes no
+    /// line counter.
+    pub fn of(release: Release, per_call_numbers: bool) -> Options {
+        Options {
+            nul_warning: release >= Release::V3_9,
+            per_call_numbers,
+        }
+    }
 }
 
 /// Postfix's readllines() loop over the whole of `data`, read from `path`

@@ -456,6 +456,69 @@ fn match_cidr_equals_postmap_and_names_the_deciding_rule() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// `pfinet match --postfix-version V --cidr` against release V's own
+/// `postmap -q`, for every supported release, on a table with continuation
+/// lines, comments and a NUL byte (3.9 and later warn about it, with the
+/// line numbers dict_cidr's readllines() counts).
+#[test]
+fn match_cidr_reads_tables_as_each_release() {
+    let map = scratch().join("nul.cidr");
+    std::fs::write(
+        &map,
+        b"# a table\n10.0.0.0/8\n  ten\n192.0.2.0/24 doc\x00umentation\n  # comment\n  more\n\
+          198.51.100.0/24 net-2\n1.2.3.4/24 host-bits\n",
+    )
+    .unwrap();
+    let m = map.display().to_string();
+    let conf = scratch().display().to_string();
+    let mut compared = 0;
+    let mut failures = Vec::new();
+    for version in postfix_versions() {
+        let postmap = stock_cache_of(&version).join("stock/bin/postmap");
+        for addr in [
+            "10.1.2.3",
+            "192.0.2.9",
+            "198.51.100.1",
+            "1.2.3.4",
+            "203.0.113.1",
+        ] {
+            let stock = run_as(
+                "postmap",
+                &postmap,
+                &["-c", &conf, "-q", addr, &format!("cidr:{m}")],
+                None,
+            );
+            let ours = run_as(
+                "postmap",
+                pfinet(),
+                &["match", "--postfix-version", &version, "--cidr", &m, addr],
+                None,
+            );
+            let warnings = |out: &str| -> Vec<String> {
+                out.lines()
+                    .filter(|l| l.starts_with("postmap: "))
+                    .map(String::from)
+                    .collect()
+            };
+            let stock_value = stock.0.lines().find(|l| !l.starts_with("postmap: "));
+            let our_value = ours
+                .0
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{addr}: ")))
+                .filter(|v| !v.starts_with("no rule matched"));
+            compared += 1;
+            if warnings(&stock.0) != warnings(&ours.0) || stock_value != our_value {
+                failures.push(format!(
+                    "Postfix {version}, {addr}: stock ({}):\n{}pfinet ({}):\n{}",
+                    stock.1, stock.0, ours.1, ours.0
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    eprintln!("pfinet match --cidr: {compared} lookups against each release's postmap");
+}
+
 #[test]
 fn check_equals_stock() {
     let stock = stock_program("cli_check.c", true);

@@ -15,6 +15,7 @@
 use libfuzzer_sys::fuzz_target;
 use pfinet::internal::cidr_file::{Source, compile, parse, reseal};
 use pfinet::internal::dict_cidr::Table;
+use pfinet::internal::postfix_release::Release;
 
 const TABLES: [&str; 4] = [
     "10.0.0.0/8 A\n10.1.0.0/16 B\n192.0.2.0/24 C\n[2001:db8::]/32 D\n",
@@ -84,7 +85,7 @@ fuzz_target!(|data: &[u8]| {
         }
         return;
     }
-    let table = Table::parse(b"/m", text.as_bytes(), true);
+    let table = Table::parse(Release::V3_7, b"/m", text.as_bytes(), true);
     for a in ADDRESSES {
         let want = table
             .lookup(a.as_bytes())

@@ -11,12 +11,13 @@
 
 use crate::{IPV6, fatal, text, warn};
 use pfinet::internal::dict_cidr::Table;
-use pfinet::internal::match_list::{MatchList, Release, Severity};
+use pfinet::internal::match_list::{MatchList, Severity};
+use pfinet::internal::postfix_release::Release;
 use std::process::ExitCode;
 
 const USAGE: &str =
     "usage: pfinet match [--parameter NAME] [--postfix-version X.Y] PATTERNS ADDRESS
-       pfinet match --cidr FILE ADDRESS
+       pfinet match [--postfix-version X.Y] --cidr FILE ADDRESS
   PATTERNS  an address match list as in main.cf (mynetworks, debug_peer_list...):
             comma/space separated, `!` negates, first match wins, /file/name
             reads patterns from a file; type:table entries are not looked up
@@ -108,7 +109,7 @@ fn list(release: Release, pname: &[u8], patterns: &[u8], addr: &[u8]) -> ExitCod
     }
 }
 
-fn cidr(file: &[u8], addr: &[u8]) -> ExitCode {
+fn cidr(release: Release, file: &[u8], addr: &[u8]) -> ExitCode {
     let data = match read_file(file) {
         Ok(d) => d,
         Err(errno) => {
@@ -116,7 +117,7 @@ fn cidr(file: &[u8], addr: &[u8]) -> ExitCode {
             return fatal(&[b"open ", file, b": ", &why].concat());
         }
     };
-    let table = Table::parse(file, &data, IPV6);
+    let table = Table::parse(release, file, &data, IPV6);
     table.warnings.iter().for_each(|w| warn(w));
     let found = match table.lookup(addr) {
         Ok(found) => found,
@@ -152,17 +153,18 @@ pub fn run(argv: &[Vec<u8>]) -> ExitCode {
         Ok(a) => a,
         Err(code) => return code,
     };
+    let release = match release(a.get("--postfix-version")) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     match (a.get("--cidr"), a.operands.as_slice()) {
-        (Some(file), [addr]) => cidr(file, addr),
-        (None, [patterns, addr]) => match release(a.get("--postfix-version")) {
-            Ok(r) => list(
-                r,
-                a.get("--parameter").unwrap_or(b"mynetworks"),
-                patterns,
-                addr,
-            ),
-            Err(code) => code,
-        },
+        (Some(file), [addr]) => cidr(release, file, addr),
+        (None, [patterns, addr]) => list(
+            release,
+            a.get("--parameter").unwrap_or(b"mynetworks"),
+            patterns,
+            addr,
+        ),
         _ => fatal(b"match needs PATTERNS ADDRESS, or --cidr FILE ADDRESS (see --help)"),
     }
 }
