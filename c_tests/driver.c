@@ -46,7 +46,8 @@
  * USAGE
  *
  *   driver [-v]... batch          <cases        (see gen_cases.py)
- *   driver [-v]... cidr MAPFILE   <"get ADDR" lines
+ *   driver [-v]... cidr MAPFILE   <"get ADDR" lines (ADDR=VALUE), or "line
+ *                                 ADDR" (ADDR line=N: the deciding rule's line)
  *   driver [-v]... proto PROTOCOLS...
  *   driver [-v]... valid          <addresses
  *   driver [-v]... mailhost       <addresses
@@ -925,12 +926,15 @@ static int cmd_cidr(const char *path)
 	printf("> %s\n", line);
 	cmd = strtok(line, " \t");
 	key = cmd ? strtok((char *) 0, " \t") : 0;
-	if (cmd == 0 || strcmp(cmd, "get") != 0 || key == 0) {
-	    printf("usage: get <address>\n");
+	if (cmd == 0 || (strcmp(cmd, "get") != 0 && strcmp(cmd, "line") != 0)
+	    || key == 0) {
+	    printf("usage: get <address> | line <address>\n");
 	    continue;
 	}
 	rule = head ? (CIDR_ENTRY *) cidr_match_execute(&head->cidr_info, key) : 0;
-	if (rule)
+	if (rule && strcmp(cmd, "line") == 0)
+	    printf("%s line=%d\n", key, rule->lineno);
+	else if (rule)
 	    printf("%s=%s\n", key, rule->value);
 	else
 	    printf("%s: not found\n", key);

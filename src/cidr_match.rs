@@ -21,7 +21,7 @@
 use crate::inet_pton::{ntop4, ntop6, postfix_noipv6_pton4, pton4, pton6};
 use crate::mask_addr::mask_addr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 /// An address family as cidr_match sees it (Postfix's CIDR_MATCH_ADDR_FAMILY).
 pub enum Family {
     /// IPv4: 4 address bytes.
@@ -92,7 +92,7 @@ impl Family {
 }
 
 /// A parsed pattern: what cidr_match_parse() stores in a CIDR_MATCH.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CidrPattern {
     /// The pattern's address family.
     pub family: Family,

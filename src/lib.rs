@@ -50,6 +50,7 @@ mod inet_proto;
 mod inet_pton;
 #[doc(hidden)]
 pub mod layout;
+mod lint;
 mod mask_addr;
 mod match_list;
 mod match_ops;
@@ -100,6 +101,9 @@ pub mod internal {
     }
     pub mod inet_pton {
         pub use crate::inet_pton::*;
+    }
+    pub mod lint {
+        pub use crate::lint::*;
     }
     pub mod match_list {
         pub use crate::match_list::*;

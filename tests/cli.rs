@@ -557,6 +557,7 @@ fn usage_and_errors() {
         "protocols",
         "report",
         "compile",
+        "lint",
     ] {
         let (out, code) = run(pfinet(), &[cmd, "--help"], b"", None);
         assert_eq!(code, 0, "{cmd} --help");

@@ -11,7 +11,7 @@ use super::{Families, Hit, MAX_ENTRIES, Ranges, Set, family_max, hit, intersect,
 use crate::cidr_match::{CidrPattern, Family};
 
 /// One entry of a cidr table, as cidr_match_parse() and friends make it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CidrRule {
     /// An address pattern; `matches` false for a `!` pattern.
     Match(CidrPattern, bool),
@@ -186,7 +186,7 @@ impl CidrBuilder {
 }
 
 /// The addresses a pattern matches, or (`matches` false) does not.
-fn own_set(p: &CidrPattern, matches: bool) -> Set {
+pub(super) fn own_set(p: &CidrPattern, matches: bool) -> Set {
     let whole = vec![(0, family_max(p.family))];
     match (range(p), matches) {
         (Some(r), true) => vec![r],
@@ -200,7 +200,7 @@ fn own_set(p: &CidrPattern, matches: bool) -> Set {
 /// decides, inside the open `if` blocks: its own set, cut by each
 /// condition of the same family; a condition of another family is never
 /// entered.
-fn conditions(open: &[(CidrPattern, bool)], family: Family, mut set: Set) -> Set {
+pub(super) fn conditions(open: &[(CidrPattern, bool)], family: Family, mut set: Set) -> Set {
     for (c, m) in open {
         if c.family != family {
             return Vec::new();

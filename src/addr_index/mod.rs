@@ -38,13 +38,15 @@
 
 //!
 //! Files: `list.rs` ([`MatchList`]), `cidr.rs` ([`CidrTable`] and its
-//! builder), `table.rs` (one family's partition and the sweep),
+//! builder), `coverage.rs` (what each cidr entry covers and decides, for
+//! `pfinet lint`), `table.rs` (one family's partition and the sweep),
 //! `painter.rs` (first-match painting), `tests.rs`; this file holds what
 //! they share (hit codes, address keys, range sets).
 //!
 //! No C functions (see `api_index` and `cidr_table`); no diagnostics.
 
 mod cidr;
+mod coverage;
 mod list;
 mod painter;
 mod table;
@@ -52,6 +54,7 @@ mod table;
 mod tests;
 
 pub use cidr::{CidrBuilder, CidrRule, CidrTable, CidrView, TooManyRules};
+pub use coverage::{EntryCoverage, cidr_coverage};
 pub use list::{MatchList, Step};
 pub use table::{IndexKey, Parts};
 use table::{Table, sweep};
@@ -80,6 +83,15 @@ const NEGATED_BIT: u32 = 1 << 30;
 pub const MAX_ENTRIES: usize = (NEGATED_BIT - 1) as usize;
 /// A hit code's entry number, without the flags.
 const ENTRY_MASK: u32 = NEGATED_BIT - 1;
+
+impl Hit {
+    /// The entry's number.
+    pub fn entry(self) -> u32 {
+        match self {
+            Hit::Match(i) | Hit::Negated(i) | Hit::Error(i) => i,
+        }
+    }
+}
 
 fn encode(hit: Hit) -> u32 {
     match hit {

@@ -8,6 +8,7 @@
 //! pfinet match --cidr FILE ADDRESS
 //! pfinet check ADDRESS-OR-LITERAL...
 //! pfinet compile TABLE...
+//! pfinet lint [--json] [--postfix-version X.Y] FILE
 //! pfinet protocols [LIST]
 //! pfinet report [--config DIR]
 //! ```
@@ -21,6 +22,7 @@ mod args;
 mod check;
 mod compile;
 mod interfaces;
+mod lint;
 mod main_cf;
 mod matching;
 mod mynetworks;
@@ -46,6 +48,8 @@ usage: pfinet COMMAND [OPTIONS] [ARGUMENTS]
         which of valid_hostaddr() and valid_mailhost_literal() accept each argument
   compile TABLE...
         write TABLE.pfinet, the cidr: table compiled, which a Postfix built with pfinet maps
+  lint [--json] [--postfix-version X.Y] FILE
+        a cidr: table's rules that never decide, duplicates, rules Postfix skips, dead if blocks
   protocols [LIST]
         what inet_protocols = LIST enables here
   report [--config DIR]
@@ -116,6 +120,7 @@ fn main() -> ExitCode {
         b"match" => matching::run,
         b"check" => check::run,
         b"compile" => compile::run,
+        b"lint" => lint::run,
         b"protocols" => protocols::run,
         b"report" => report::run,
         b"--help" | b"help" => {

@@ -29,7 +29,7 @@ const USAGE: &str =
   --cidr FILE       look ADDRESS up in a cidr: table instead (as `postmap -q`)
   Exit status: 0 match, 1 no match, 2 error.";
 
-fn read_file(path: &[u8]) -> Result<Vec<u8>, i32> {
+pub fn read_file(path: &[u8]) -> Result<Vec<u8>, i32> {
     use std::os::unix::ffi::OsStrExt;
     std::fs::read(std::ffi::OsStr::from_bytes(path))
         .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))
@@ -37,7 +37,7 @@ fn read_file(path: &[u8]) -> Result<Vec<u8>, i32> {
 
 /// The release to read lists as: `--postfix-version`, else the installed
 /// Postfix's, else the newest.
-fn release(given: Option<&[u8]>) -> Result<Release, ExitCode> {
+pub fn release(given: Option<&[u8]>) -> Result<Release, ExitCode> {
     if let Some(v) = given {
         return Release::of_version(v)
             .ok_or_else(|| fatal(&[b"bad --postfix-version: ", v].concat()));

@@ -1,0 +1,146 @@
+//! coverage - what each entry of a cidr table covers, and who decides there
+//!
+//! For `pfinet lint`: a rule *covers* the addresses it matches inside its
+//! `if` blocks (the set the painter paints from, see `cidr.rs`), an `if`
+//! covers the addresses for which its block is entered. Once the table is
+//! compiled, the partition says which entry decides each address; a rule
+//! decides the part of what it covers that no earlier rule took. From
+//! both, [`cidr_coverage`] gives every entry the size of what it covers,
+//! of what it decides, and the earlier entries that decide the rest.
+
+use super::cidr::{conditions, own_set};
+use super::table::{IndexKey, Parts};
+use super::{CidrRule, CidrTable, Key, Set, decode, family_max};
+use crate::cidr_match::{CidrPattern, Family};
+
+/// One entry's part in its table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EntryCoverage {
+    /// The family of the entry's addresses (none for `endif`).
+    pub family: Option<Family>,
+    /// How many addresses the entry covers.
+    pub covered: f64,
+    /// How many of them it decides (rules only; 0 for `if` and `endif`).
+    pub decided: f64,
+    /// The whole family: a rule outside any `if` that matches every
+    /// address of its family (`0.0.0.0/0`, `::/0`, a `!` of nothing).
+    pub everything: bool,
+    /// Rules only: the earlier entries that decide the covered addresses
+    /// this one does not, in entry order, at most [`DECIDERS`].
+    pub deciders: Vec<usize>,
+    /// Whether there are more deciders than listed.
+    pub more_deciders: bool,
+}
+
+/// The most earlier deciders listed per entry.
+pub const DECIDERS: usize = 8;
+
+/// Partition ranges looked at per entry, at most: a rule that covers many
+/// small ranges of earlier rules lists the first ones it meets.
+const RANGES_PER_ENTRY: usize = 100_000;
+
+/// The coverage of each entry of `rules` (compiled as `table`, with both
+/// families: build it with `ipv6` true), handed to `each` in entry order.
+pub fn cidr_coverage(
+    rules: &[CidrRule],
+    table: &CidrTable,
+    mut each: impl FnMut(usize, &EntryCoverage),
+) {
+    let view = table.view();
+    let mut decided = vec![0f64; rules.len()];
+    tally(&view.v4, Family::V4, &mut decided);
+    tally(&view.v6, Family::V6, &mut decided);
+    let mut open: Vec<(CidrPattern, bool)> = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let mut e = EntryCoverage::default();
+        match *rule {
+            CidrRule::Endif => {
+                open.pop();
+            }
+            CidrRule::If(p, m) => {
+                let set = conditions(&open, p.family, own_set(&p, m));
+                e.family = Some(p.family);
+                e.covered = size(&set);
+                open.push((p, m));
+            }
+            CidrRule::Match(p, m) => {
+                let set = conditions(&open, p.family, own_set(&p, m));
+                e.family = Some(p.family);
+                e.covered = size(&set);
+                e.decided = decided[i];
+                e.everything = open.is_empty() && set == vec![(0, family_max(p.family))];
+                let (deciders, more) = match p.family {
+                    Family::V4 => deciders(&view.v4, Family::V4, &set, i),
+                    Family::V6 => deciders(&view.v6, Family::V6, &set, i),
+                };
+                (e.deciders, e.more_deciders) = (deciders, more);
+            }
+        }
+        each(i, &e);
+    }
+}
+
+/// The number of addresses in `set`.
+fn size(set: &Set) -> f64 {
+    set.iter().map(|&(lo, hi)| (hi - lo) as f64 + 1.0).sum()
+}
+
+/// Range `i` of a partition: its first and last key.
+fn bounds<K: IndexKey>(parts: &Parts<'_, K>, family: Family, i: usize) -> (Key, Key) {
+    let lo: Key = parts.starts[i].into();
+    let hi = match parts.starts.get(i + 1) {
+        Some(&next) => next.into() - 1,
+        None => family_max(family),
+    };
+    (lo, hi)
+}
+
+/// Adds each range's size to the entry that decides it.
+fn tally<K: IndexKey>(parts: &Parts<'_, K>, family: Family, decided: &mut [f64]) {
+    for (i, &code) in parts.hits.iter().enumerate() {
+        if let Some(hit) = decode(code) {
+            let entry = hit.entry() as usize;
+            if let Some(d) = decided.get_mut(entry) {
+                let (lo, hi) = bounds(parts, family, i);
+                *d += (hi - lo) as f64 + 1.0;
+            }
+        }
+    }
+}
+
+/// The entries other than `me` that decide inside `set`, in entry order
+/// (at most [`DECIDERS`]), and whether there are more.
+fn deciders<K: IndexKey>(
+    parts: &Parts<'_, K>,
+    family: Family,
+    set: &Set,
+    me: usize,
+) -> (Vec<usize>, bool) {
+    let mut found: Vec<usize> = Vec::new();
+    let mut looked = 0;
+    for &(lo, hi) in set {
+        // The range holding `lo`, then on while ranges start inside.
+        let mut i = parts
+            .starts
+            .partition_point(|&s| s.into() <= lo)
+            .saturating_sub(1);
+        while i < parts.starts.len() && looked < RANGES_PER_ENTRY {
+            let (a, _) = bounds(parts, family, i);
+            if a > hi {
+                break;
+            }
+            if let Some(hit) = decode(parts.hits[i]) {
+                let entry = hit.entry() as usize;
+                if entry != me && !found.contains(&entry) {
+                    found.push(entry);
+                }
+            }
+            looked += 1;
+            i += 1;
+        }
+    }
+    found.sort_unstable();
+    let more = found.len() > DECIDERS || looked >= RANGES_PER_ENTRY;
+    found.truncate(DECIDERS);
+    (found, more)
+}

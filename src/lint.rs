@@ -1,0 +1,452 @@
+//! lint - dead, duplicate and broken entries of a cidr table
+//!
+//! What no MTA tells its admin: which rules of a `cidr:` table never
+//! decide a lookup, which are duplicates, which Postfix skips, which `if`
+//! blocks can never be entered. [`lint_cidr`] reads a table as Postfix's
+//! dict_cidr_open() does ([`crate::dict_cidr::read_rules`]), compiles it,
+//! and asks the compiled partition which rule decides where
+//! ([`crate::addr_index::cidr_coverage`]):
+//!
+//! - a rule that covers addresses but decides none: every one of them is
+//!   decided by earlier rules, which the finding names (after a catch-all
+//!   such as `0.0.0.0/0` it says so);
+//! - a rule that repeats an earlier one (same pattern, same `!`, same `if`
+//!   blocks, same result);
+//! - a rule that matches no address at all (`!0.0.0.0/0`);
+//! - a rule Postfix skips, with Postfix's reason (host bits set: "did you
+//!   mean NET/LEN"), and Postfix's other warnings about the file;
+//! - an `if` whose condition can never hold inside its enclosing blocks,
+//!   and an `if` block that holds no rule.
+//!
+//! Those are warnings. A rule that decides only part of what it covers
+//! (the usual shape of exception lists) is a note, with the share it still
+//! decides.
+
+use crate::addr_index::{CidrRule, CidrTable, EntryCoverage, cidr_coverage};
+use crate::dict_cidr::{Found, Values, read_rules};
+use crate::postfix_release::Release;
+use crate::readlline;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Something to fix: the entry does nothing, or not what it says.
+    Warning,
+    /// Worth knowing: the entry decides only part of what it covers.
+    Note,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The line (from 1) of the entry, when there is one.
+    pub line: Option<usize>,
+    /// How serious it is.
+    pub severity: Severity,
+    /// What was found.
+    pub text: String,
+}
+
+/// What [`lint_cidr`] found: the findings in line order, and how many
+/// rules Postfix keeps.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// The findings, by line (those without a line last).
+    pub findings: Vec<Finding>,
+    /// The rules Postfix keeps (`if` and `endif` included).
+    pub rules: usize,
+}
+
+impl Report {
+    /// Whether any finding is a warning.
+    pub fn has_warnings(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.severity == Severity::Warning)
+    }
+}
+
+/// The table is too large to compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLarge;
+
+/// Lint the cidr table `data`, read from `mapname` as Postfix `release`
+/// reads it (`ipv6`: the build's HAS_IPV6).
+pub fn lint_cidr(
+    release: Release,
+    mapname: &[u8],
+    data: &[u8],
+    ipv6: bool,
+) -> Result<Report, TooLarge> {
+    // Per rule Postfix keeps: the rule, its line and its result.
+    let mut rules: Vec<CidrRule> = Vec::new();
+    let mut lines: Vec<u32> = Vec::new();
+    let mut value_ids: Vec<u32> = Vec::new();
+    let mut values = Values::default();
+    let mut findings = Vec::new();
+    let mut too_large = false;
+    let opts = readlline::Options::of(release, false);
+    read_rules(mapname, data, ipv6, opts, |f| match f {
+        Found::Rule(line, _, rule, value) => match values.intern(value) {
+            Some(id) => {
+                rules.push(rule);
+                lines.push(u32::try_from(line).unwrap_or(u32::MAX));
+                value_ids.push(id);
+            }
+            None => too_large = true,
+        },
+        Found::Warning(w) => findings.push(postfix_warning(mapname, &w)),
+    });
+    if too_large {
+        return Err(TooLarge);
+    }
+    let table = CidrTable::new(&rules, true).ok_or(TooLarge)?;
+    let line_of = |i: usize| lines[i] as usize;
+    let blocks = Blocks::of(&rules);
+    let dup_of = duplicates(&rules, &blocks, &|i| values.get(value_ids[i]));
+    // Rules that match every address of their family, outside any block.
+    let mut everything = vec![false; rules.len()];
+    cidr_coverage(&rules, &table, |i, c| {
+        everything[i] = c.everything;
+        let text = match rules[i] {
+            CidrRule::Endif => None,
+            CidrRule::If(..) => if_finding(c, blocks.holds_rule[i]),
+            CidrRule::Match(..) => match dup_of[i] {
+                NONE => rule_finding(c, &everything, &line_of),
+                j => Some((
+                    Severity::Warning,
+                    format!("duplicate of line {}", line_of(j as usize)),
+                )),
+            },
+        };
+        if let Some((severity, text)) = text {
+            findings.push(Finding {
+                line: Some(line_of(i)),
+                severity,
+                text,
+            });
+        }
+    });
+    findings.sort_by_key(|f| f.line.unwrap_or(usize::MAX));
+    Ok(Report {
+        findings,
+        rules: rules.len(),
+    })
+}
+
+/// No entry.
+const NONE: u32 = u32::MAX;
+
+/// The `if` blocks: each entry's innermost enclosing `if` (a block stack
+/// is known by its innermost `if`), and whether an `if`'s block holds a
+/// rule.
+struct Blocks {
+    parent: Vec<u32>,
+    holds_rule: Vec<bool>,
+}
+
+impl Blocks {
+    fn of(rules: &[CidrRule]) -> Blocks {
+        let mut open: Vec<u32> = Vec::new();
+        let mut b = Blocks {
+            parent: Vec::with_capacity(rules.len()),
+            holds_rule: vec![false; rules.len()],
+        };
+        for (i, rule) in rules.iter().enumerate() {
+            b.parent.push(open.last().copied().unwrap_or(NONE));
+            match rule {
+                CidrRule::If(..) => open.push(i as u32),
+                CidrRule::Endif => {
+                    open.pop();
+                }
+                CidrRule::Match(..) => open.iter().for_each(|&j| b.holds_rule[j as usize] = true),
+            }
+        }
+        b
+    }
+}
+
+/// For each rule: the first earlier rule with the same pattern, `!`,
+/// enclosing blocks and result (NONE when it is the first). One sort of
+/// the rule numbers, not a hash table of rules.
+fn duplicates<'a>(
+    rules: &[CidrRule],
+    blocks: &Blocks,
+    value: &dyn Fn(usize) -> &'a [u8],
+) -> Vec<u32> {
+    let key = |i: u32| {
+        (
+            rules[i as usize],
+            blocks.parent[i as usize],
+            value(i as usize),
+        )
+    };
+    let mut order: Vec<u32> = (0..rules.len() as u32)
+        .filter(|&i| matches!(rules[i as usize], CidrRule::Match(..)))
+        .collect();
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+    let mut dup_of = vec![NONE; rules.len()];
+    for same in order.chunk_by(|&a, &b| key(a) == key(b)) {
+        for &later in &same[1..] {
+            dup_of[later as usize] = same[0];
+        }
+    }
+    dup_of
+}
+
+/// An `if` entry's finding.
+fn if_finding(c: &EntryCoverage, holds_rule: bool) -> Option<(Severity, String)> {
+    if c.covered == 0.0 {
+        Some((
+            Severity::Warning,
+            "if block can never be entered: its condition holds for no address \
+             its enclosing blocks let in"
+                .to_string(),
+        ))
+    } else if !holds_rule {
+        Some((Severity::Warning, "if block holds no rule".to_string()))
+    } else {
+        None
+    }
+}
+
+/// A rule's finding: never decides, matches nothing, or partly shadowed.
+fn rule_finding(
+    c: &EntryCoverage,
+    everything: &[bool],
+    line_of: &dyn Fn(usize) -> usize,
+) -> Option<(Severity, String)> {
+    if c.covered == 0.0 {
+        return Some((
+            Severity::Warning,
+            "matches no address inside its if blocks: never decides".to_string(),
+        ));
+    }
+    let by = lines(c, line_of);
+    if c.decided == 0.0 {
+        let catch_all = c.deciders.iter().find(|&&j| everything[j]);
+        let text = match catch_all {
+            Some(&j) => format!(
+                "never decides: it comes after the catch-all at line {}",
+                line_of(j)
+            ),
+            None => format!("never decides: every address it covers is decided by {by}"),
+        };
+        return Some((Severity::Warning, text));
+    }
+    (c.decided < c.covered).then(|| {
+        let share = 100.0 * c.decided / c.covered;
+        (
+            Severity::Note,
+            format!(
+                "partly shadowed by {by}: decides {} of its addresses",
+                percent(share)
+            ),
+        )
+    })
+}
+
+/// "line N" or "lines N, M and K" (and "... and more").
+fn lines(c: &EntryCoverage, line_of: &dyn Fn(usize) -> usize) -> String {
+    let mut names: Vec<String> = c.deciders.iter().map(|&j| line_of(j).to_string()).collect();
+    if c.more_deciders {
+        names.push("more".to_string());
+    }
+    match names.as_slice() {
+        [] => "no other rule".to_string(),
+        [one] => format!("line {one}"),
+        [init @ .., last] => format!("lines {} and {last}", init.join(", ")),
+    }
+}
+
+/// A share in percent, as few digits as say it (never "0%" or "100%" for
+/// a part).
+fn percent(p: f64) -> String {
+    if p < 0.01 {
+        "less than 0.01%".to_string()
+    } else if p > 99.99 {
+        "more than 99.99%".to_string()
+    } else if !(1.0..=99.0).contains(&p) {
+        format!("{p:.2}%")
+    } else {
+        format!("{p:.0}%")
+    }
+}
+
+/// One of Postfix's warnings about the table as a finding: `cidr map MAP,
+/// line N: WHY: skipping this rule` (host bits: with the network meant),
+/// `cidr map MAP, line N: TEXT`, or readllines()'s `MAP...: TEXT`.
+fn postfix_warning(mapname: &[u8], w: &[u8]) -> Finding {
+    let text = String::from_utf8_lossy(w).into_owned();
+    let head = format!("cidr map {}, line ", String::from_utf8_lossy(mapname));
+    let Some((line, rest)) = text
+        .strip_prefix(&head)
+        .and_then(|r| r.split_once(": "))
+        .and_then(|(n, rest)| Some((n.parse::<usize>().ok()?, rest)))
+    else {
+        return Finding {
+            line: None,
+            severity: Severity::Warning,
+            text: format!("Postfix warns: {text}"),
+        };
+    };
+    let text = match rest.strip_suffix(": skipping this rule") {
+        Some(why) => match host_bits(why) {
+            Some((given, meant)) => format!(
+                "Postfix skips this rule: host bits set in \"{given}\"; did you mean {meant}"
+            ),
+            None => format!("Postfix skips this rule: {why}"),
+        },
+        None => format!("Postfix warns: {rest}"),
+    };
+    Finding {
+        line: Some(line),
+        severity: Severity::Warning,
+        text,
+    }
+}
+
+/// cidr_match_parse()'s `non-null host address bits in "GIVEN", perhaps
+/// you should use "MEANT" instead`.
+fn host_bits(why: &str) -> Option<(&str, &str)> {
+    let rest = why.strip_prefix("non-null host address bits in \"")?;
+    let (given, rest) = rest.split_once("\", perhaps you should use \"")?;
+    let meant = rest.strip_suffix("\" instead")?;
+    Some((given, meant))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lint(text: &str) -> Vec<(Option<usize>, Severity, String)> {
+        lint_cidr(Release::V3_9, b"/t", text.as_bytes(), true)
+            .unwrap()
+            .findings
+            .into_iter()
+            .map(|f| (f.line, f.severity, f.text))
+            .collect()
+    }
+
+    #[test]
+    fn clean_table_has_no_findings() {
+        assert_eq!(
+            lint("10.0.0.0/8 a\n192.0.2.0/24 b\n[2001:db8::]/32 c\n"),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn shadowed_duplicate_host_bits_and_dead_if() {
+        let found = lint(
+            "10.0.0.0/8 REJECT\n\
+             10.1.0.0/16 OK\n\
+             192.0.2.0/24 REJECT\n\
+             192.0.2.0/24 REJECT\n\
+             1.2.3.4/24 REJECT\n\
+             if 10.0.0.0/8\n\
+             if 192.0.2.0/24\n\
+             10.0.0.1 OK\n\
+             endif\n\
+             endif\n\
+             if 172.16.0.0/12\n\
+             endif\n",
+        );
+        let w = Severity::Warning;
+        assert_eq!(
+            found,
+            vec![
+                (
+                    Some(2),
+                    w,
+                    "never decides: every address it covers is decided by line 1".into()
+                ),
+                (Some(4), w, "duplicate of line 3".into()),
+                (
+                    Some(5),
+                    w,
+                    "Postfix skips this rule: host bits set in \"1.2.3.4/24\"; did you mean \
+                     1.2.3.0/24"
+                        .into()
+                ),
+                (
+                    Some(7),
+                    w,
+                    "if block can never be entered: its condition holds for no address its \
+                     enclosing blocks let in"
+                        .into()
+                ),
+                (
+                    Some(8),
+                    w,
+                    "matches no address inside its if blocks: never decides".into()
+                ),
+                (Some(11), w, "if block holds no rule".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn catch_all_and_partial_shadow() {
+        // 10.0.0.0/8 minus 10.1.0.0/16: the /8 decides 255/256 of it.
+        let found = lint("10.1.0.0/16 a\n10.0.0.0/8 b\n0.0.0.0/0 c\n192.0.2.0/24 d\n");
+        assert_eq!(
+            found,
+            vec![
+                (
+                    Some(2),
+                    Severity::Note,
+                    "partly shadowed by line 1: decides 99.61% of its addresses".into()
+                ),
+                (
+                    Some(3),
+                    Severity::Note,
+                    "partly shadowed by lines 1 and 2: decides 99.61% of its addresses".into()
+                ),
+                (
+                    Some(4),
+                    Severity::Warning,
+                    "never decides: it comes after the catch-all at line 3".into()
+                ),
+            ]
+        );
+        let found = lint("10.0.0.0/9 a\n10.128.0.0/9 a\n10.0.0.0/8 b\n");
+        assert_eq!(
+            found,
+            vec![(
+                Some(3),
+                Severity::Warning,
+                "never decides: every address it covers is decided by lines 1 and 2".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn negation_and_postfix_warnings() {
+        // "!0.0.0.0/0" matches nothing; a rule without a result is skipped.
+        let found = lint("!0.0.0.0/0 a\n10.0.0.0/8\nendif\n");
+        let w = Severity::Warning;
+        assert_eq!(
+            found,
+            vec![
+                (
+                    Some(1),
+                    w,
+                    "matches no address inside its if blocks: never decides".into()
+                ),
+                (
+                    Some(2),
+                    w,
+                    "Postfix skips this rule: no lookup result".into()
+                ),
+                (
+                    Some(3),
+                    w,
+                    "Postfix skips this rule: ENDIF without IF".into()
+                ),
+            ]
+        );
+        assert_eq!(percent(50.0), "50%");
+        assert_eq!(percent(0.5), "0.50%");
+    }
+}
