@@ -1,4 +1,5 @@
-//! coverage - what each entry of a cidr table covers, and who decides there
+//! coverage - what each entry of a cidr table or match list covers, and who
+//! decides there
 //!
 //! For `pfinet lint`: a rule *covers* the addresses it matches inside its
 //! `if` blocks (the set the painter paints from, see `cidr.rs`), an `if`
@@ -7,11 +8,15 @@
 //! decides the part of what it covers that no earlier rule took. From
 //! both, [`cidr_coverage`] gives every entry the size of what it covers,
 //! of what it decides, and the earlier entries that decide the rest.
+//! [`list_coverage`] does the same for a match list's address patterns
+//! (inet_ntop()-form addresses, as Postfix's servers look them up).
 
 use super::cidr::{conditions, own_set};
+use super::list::paint_pattern;
 use super::table::{IndexKey, Parts};
-use super::{CidrRule, CidrTable, Key, Set, decode, family_max};
+use super::{CidrRule, CidrTable, Hit, Key, Ranges, Set, decode, family_max};
 use crate::cidr_match::{CidrPattern, Family};
+use crate::match_ops::is_dictionary;
 
 /// One entry's part in its table.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -30,6 +35,9 @@ pub struct EntryCoverage {
     pub deciders: Vec<usize>,
     /// Whether there are more deciders than listed.
     pub more_deciders: bool,
+    /// Match lists: a malformed pattern, whose lookups fail for every
+    /// address of its family that reaches it.
+    pub fails: bool,
 }
 
 /// The most earlier deciders listed per entry.
@@ -143,4 +151,89 @@ fn deciders<K: IndexKey>(
     let more = found.len() > DECIDERS || looked >= RANGES_PER_ENTRY;
     found.truncate(DECIDERS);
     (found, more)
+}
+
+/// The coverage of each pattern of a match list (each with its leading
+/// `!`s, as Postfix's list holds them; `ipv6` the build's HAS_IPV6), handed
+/// to `each` in order. `type:table` patterns are left out (their entries
+/// cover nothing here): they can only take more addresses from later
+/// patterns, never give any back.
+pub fn list_coverage<P: AsRef<[u8]>>(
+    patterns: &[P],
+    ipv6: bool,
+    mut each: impl FnMut(usize, &EntryCoverage),
+) {
+    // Each pattern's own ranges, as the compiled list paints them.
+    let mut own: Vec<Ranges> = Vec::with_capacity(patterns.len());
+    let mut all = Ranges::default();
+    for (i, p) in patterns.iter().enumerate() {
+        let mut r = Ranges::default();
+        let text = p.as_ref();
+        let bangs = text.iter().take_while(|&&c| c == b'!').count();
+        let text = &text[bangs..];
+        if !is_dictionary(text) {
+            let hit = match bangs % 2 {
+                0 => Hit::Match(i as u32),
+                _ => Hit::Negated(i as u32),
+            };
+            let family = if text.contains(&b':') {
+                Family::V6
+            } else {
+                Family::V4
+            };
+            if family == Family::V4 || ipv6 {
+                paint_pattern(&mut r, hit, text, family, ipv6);
+            }
+        }
+        all.v4.extend_from_slice(&r.v4);
+        all.v6.extend_from_slice(&r.v6);
+        own.push(r);
+    }
+    let tables = all.finish();
+    let (v4, v6) = (tables.v4.parts(), tables.v6.parts());
+    let mut decided = vec![0f64; patterns.len()];
+    tally(&v4, Family::V4, &mut decided);
+    tally(&v6, Family::V6, &mut decided);
+    for (i, r) in own.iter().enumerate() {
+        let mut e = EntryCoverage::default();
+        let (family, set, fails) = match (r.v4.is_empty(), r.v6.is_empty()) {
+            (true, true) => (None, Vec::new(), false),
+            (false, _) => (Some(Family::V4), own_ranges(&r.v4), failing(&r.v4)),
+            (true, false) => (Some(Family::V6), own_ranges(&r.v6), failing(&r.v6)),
+        };
+        e.family = family;
+        e.covered = size(&set);
+        e.decided = decided[i];
+        e.fails = fails;
+        if let Some(f) = family {
+            e.everything = set == vec![(0, family_max(f))];
+            (e.deciders, e.more_deciders) = match f {
+                Family::V4 => deciders(&v4, Family::V4, &set, i),
+                Family::V6 => deciders(&v6, Family::V6, &set, i),
+            };
+        }
+        each(i, &e);
+    }
+}
+
+/// One pattern's painted ranges (at most two, which nest or are
+/// disjoint: its exact form and its network) as a set.
+fn own_ranges<K: Copy + Into<Key>>(painted: &[(K, K, u32)]) -> Set {
+    let mut set: Set = painted
+        .iter()
+        .map(|&(lo, hi, _)| (lo.into(), hi.into()))
+        .collect();
+    set.sort_unstable();
+    set.dedup_by(|b, a| {
+        // Sorted by start: `b` nests in `a`, or is disjoint from it.
+        b.1 <= a.1
+    });
+    set
+}
+
+/// Whether a pattern's painted ranges are a malformed pattern's.
+fn failing<K>(painted: &[(K, K, u32)]) -> bool {
+    painted
+        .iter()
+        .any(|&(_, _, code)| matches!(decode(code), Some(Hit::Error(_))))
 }

@@ -268,7 +268,13 @@ impl MatchList {
 /// What match_hostaddr() does with `pattern` for an inet_ntop()-form
 /// address of `family`: its ranges into `ranges`, as entry `i`, whose
 /// matches are `matched` (a match or a negated one).
-fn paint_pattern(ranges: &mut Ranges, matched: Hit, pattern: &[u8], family: Family, ipv6: bool) {
+pub(super) fn paint_pattern(
+    ranges: &mut Ranges,
+    matched: Hit,
+    pattern: &[u8],
+    family: Family,
+    ipv6: bool,
+) {
     let (Hit::Match(i) | Hit::Negated(i) | Hit::Error(i)) = matched;
     // 1. The exact string, or [string]: one address, if the text is that
     //    address's inet_ntop() form.

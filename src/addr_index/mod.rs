@@ -54,7 +54,7 @@ mod table;
 mod tests;
 
 pub use cidr::{CidrBuilder, CidrRule, CidrTable, CidrView, TooManyRules};
-pub use coverage::{EntryCoverage, cidr_coverage};
+pub use coverage::{EntryCoverage, cidr_coverage, list_coverage};
 pub use list::{MatchList, Step};
 pub use table::{IndexKey, Parts};
 use table::{Table, sweep};

@@ -1,33 +1,110 @@
-//! `pfinet lint`: the dead, duplicate and broken entries of a cidr table,
-//! one finding per line as compilers print them (see the library's lint
-//! module for what is found).
+//! `pfinet lint`: the dead, duplicate and broken entries of a cidr table
+//! or a match list, one finding per line as compilers print them (see the
+//! library's lint module for what is found).
 
 use crate::matching::{read_file, release};
 use crate::{IPV6, fatal, text};
-use pfinet::internal::lint::{Finding, Report, Severity, lint_cidr};
+use pfinet::internal::lint::{Finding, ListKind, Report, Severity, lint_cidr, lint_list};
+use pfinet::internal::match_list::MatchList;
+use pfinet::internal::postfix_release::Release;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: pfinet lint [--json] [--postfix-version X.Y] FILE
+       pfinet lint [--json] [--postfix-version X.Y] [--parameter NAME] --list PATTERNS
+       pfinet lint [--json] [--postfix-version X.Y] --config DIR PARAMETER
   FILE  a cidr: table. Prints each finding as FILE:LINE: warning: TEXT (or
         note: a rule that decides only part of what it covers): rules that
         never decide (and which earlier rules do), duplicates, rules Postfix
         skips and why, if blocks that can never be entered or hold no rule.
-  --json            one JSON object instead: file, rules, findings
-  --postfix-version X.Y  read the table as that Postfix release does
+  --list PATTERNS   a match list as in main.cf; findings as NAME: entry N:
+                    warning: TEXT (FILE:LINE: for patterns from a /file or a
+                    cidr: table the list names, which is checked in place)
+  --parameter NAME  the list's parameter (default: mynetworks): its name in
+                    the findings and its list type (address, or host name
+                    and address)
+  --config DIR PARAMETER  the match list PARAMETER of DIR/main.cf, as Postfix
+                    expands it (`postconf -c DIR -x -h`; PFINET_POSTCONF names
+                    the postconf)
+  --json            one JSON object instead: file or parameter, rules, findings
+  --postfix-version X.Y  read the input as that Postfix release does
   Exit status: 1 when a warning was found, 0 when none, 2 on error.";
+
+/// Match list parameters, with the list type Postfix gives each
+/// (namadr_list_init() or addr_match_list_init(), Postfix 3.7 to 3.11).
+const PARAMETERS: &[(&str, ListKind)] = &[
+    ("mynetworks", ListKind::NameAddress),
+    ("debug_peer_list", ListKind::NameAddress),
+    ("permit_mx_backup_networks", ListKind::NameAddress),
+    ("qmqpd_authorized_clients", ListKind::NameAddress),
+    ("smtpd_authorized_verp_clients", ListKind::NameAddress),
+    ("smtpd_authorized_xclient_hosts", ListKind::NameAddress),
+    ("smtpd_authorized_xforward_hosts", ListKind::NameAddress),
+    ("smtpd_client_event_limit_exceptions", ListKind::NameAddress),
+    (
+        "smtpd_forbid_bare_newline_exclusions",
+        ListKind::NameAddress,
+    ),
+    ("smtpd_sasl_exceptions_networks", ListKind::NameAddress),
+    ("postscreen_allowlist_interfaces", ListKind::Address),
+    ("postscreen_whitelist_interfaces", ListKind::Address),
+];
+
+/// The list type of parameter `name`; `Err` for one that is not a match
+/// list pfinet knows.
+fn kind_of(name: &[u8]) -> Result<ListKind, ExitCode> {
+    PARAMETERS
+        .iter()
+        .find(|(n, _)| n.as_bytes() == name)
+        .map(|&(_, k)| k)
+        .ok_or_else(|| {
+            let known: Vec<&str> = PARAMETERS.iter().map(|(n, _)| *n).collect();
+            fatal(
+                &[
+                    name,
+                    b": not a match list parameter pfinet knows (",
+                    known.join(", ").as_bytes(),
+                    b")",
+                ]
+                .concat(),
+            )
+        })
+}
 
 /// Runs the command.
 pub fn run(argv: &[Vec<u8>]) -> ExitCode {
-    let a = match crate::args::parse(argv, &["--postfix-version"], &["--json"], USAGE) {
+    let valued = ["--postfix-version", "--list", "--parameter", "--config"];
+    let a = match crate::args::parse(argv, &valued, &["--json"], USAGE) {
         Ok(a) => a,
         Err(code) => return code,
-    };
-    let [file] = a.operands.as_slice() else {
-        return fatal(b"lint needs one FILE (see --help)");
     };
     let release = match release(a.get("--postfix-version")) {
         Ok(r) => r,
         Err(code) => return code,
+    };
+    if let Some(patterns) = a.get("--list") {
+        if !a.operands.is_empty() || a.get("--config").is_some() {
+            return fatal(b"lint --list takes no FILE and no --config (see --help)");
+        }
+        let pname = a.get("--parameter").unwrap_or(b"mynetworks");
+        return list(release, pname, patterns, a.flag("--json"));
+    }
+    if let Some(dir) = a.get("--config") {
+        let [pname] = a.operands.as_slice() else {
+            return fatal(b"lint --config DIR needs one PARAMETER (see --help)");
+        };
+        if let Err(code) = kind_of(pname) {
+            return code;
+        }
+        use std::os::unix::ffi::OsStrExt;
+        let dir = std::path::Path::new(std::ffi::OsStr::from_bytes(dir));
+        let value = match crate::main_cf::parameter(dir, pname, IPV6) {
+            Ok(v) => v,
+            Err(why) => return fatal(&why),
+        };
+        return list(release, pname, &value, a.flag("--json"));
+    }
+    let [file] = a.operands.as_slice() else {
+        return fatal(b"lint needs one FILE, --list or --config (see --help)");
     };
     let data = match read_file(file) {
         Ok(d) => d,
@@ -39,11 +116,33 @@ pub fn run(argv: &[Vec<u8>]) -> ExitCode {
     let Ok(report) = lint_cidr(release, file, &data, IPV6) else {
         return fatal(&[file.as_slice(), b": too many rules to compile"].concat());
     };
-    if a.flag("--json") {
-        println!("{}", json(file, &report));
+    print(&text(file), "file", &report, a.flag("--json"))
+}
+
+/// Lints match list `patterns` of parameter `pname`.
+fn list(release: Release, pname: &[u8], patterns: &[u8], json: bool) -> ExitCode {
+    let kind = match kind_of(pname) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let list = match MatchList::parse(release, pname, patterns, &mut read_file) {
+        Ok(l) => l,
+        Err(why) => return fatal(&why),
+    };
+    let Ok(report) = lint_list(&list, kind, IPV6, &mut read_file) else {
+        return fatal(&[pname, b": too many entries to compile"].concat());
+    };
+    print(&text(pname), "parameter", &report, json)
+}
+
+/// Prints the findings about `what` (a file or a parameter, `field` in
+/// JSON), and gives the exit status.
+fn print(what: &str, field: &str, report: &Report, json: bool) -> ExitCode {
+    if json {
+        println!("{}", as_json(what, field, report));
     } else {
         for f in &report.findings {
-            println!("{}", line(file, f));
+            println!("{}", line(what, f));
         }
     }
     if report.has_warnings() {
@@ -60,29 +159,42 @@ fn severity(s: Severity) -> &'static str {
     }
 }
 
-/// `FILE:LINE: warning: TEXT`, or `FILE: warning: TEXT` without a line.
-fn line(file: &[u8], f: &Finding) -> String {
-    let at = f.line.map(|n| format!(":{n}")).unwrap_or_default();
-    format!("{}{at}: {}: {}", text(file), severity(f.severity), f.text)
+/// Where a finding is: `FILE:LINE` (a cidr table's rule, or an entry read
+/// from a file), `PARAMETER: entry N`, or the input alone.
+fn place(what: &str, f: &Finding) -> String {
+    let file = f.file.as_deref().unwrap_or(what);
+    match (f.line, f.entry) {
+        (Some(n), _) => format!("{file}:{n}"),
+        (None, Some(n)) => format!("{what}: entry {n}"),
+        (None, None) => what.to_string(),
+    }
+}
+
+/// `PLACE: warning: TEXT`.
+fn line(what: &str, f: &Finding) -> String {
+    format!("{}: {}: {}", place(what, f), severity(f.severity), f.text)
 }
 
 /// The report as one JSON object.
-fn json(file: &[u8], r: &Report) -> String {
+fn as_json(what: &str, field: &str, r: &Report) -> String {
+    let num = |n: Option<usize>| n.map_or("null".to_string(), |n| n.to_string());
     let findings: Vec<String> = r
         .findings
         .iter()
         .map(|f| {
             format!(
-                "{{\"line\":{},\"severity\":\"{}\",\"text\":{}}}",
-                f.line.map_or("null".to_string(), |n| n.to_string()),
+                "{{\"file\":{},\"line\":{},\"entry\":{},\"severity\":\"{}\",\"text\":{}}}",
+                f.file.as_deref().map_or("null".to_string(), json_string),
+                num(f.line),
+                num(f.entry),
                 severity(f.severity),
                 json_string(&f.text)
             )
         })
         .collect();
     format!(
-        "{{\"file\":{},\"rules\":{},\"findings\":[{}]}}",
-        json_string(&text(file)),
+        "{{\"{field}\":{},\"rules\":{},\"findings\":[{}]}}",
+        json_string(what),
         r.rules,
         findings.join(",")
     )

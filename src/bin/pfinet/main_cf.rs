@@ -1,6 +1,11 @@
 //! The three settings `pfinet mynetworks --config DIR` reads from
 //! DIR/main.cf.
 //!
+//! For `pfinet lint --config` and `pfinet match --config`, [`parameter`]
+//! asks the installed Postfix's `postconf -x -h` (PFINET_POSTCONF names
+//! another postconf), which expands as Postfix does; without one it falls
+//! back on the reading below.
+//!
 //! Limits (documented in pfinet(1)): main.cf is read as Postfix reads it
 //! (logical lines: continuation lines start with white space, `#` comment
 //! lines; `name = value`, white space around both trimmed), then `$name`,
@@ -149,6 +154,79 @@ impl Settings {
             sets_mynetworks: map.contains_key(b"mynetworks".as_slice()),
         })
     }
+}
+
+/// The postconf to ask: $PFINET_POSTCONF, else `postconf` on the PATH,
+/// else /usr/sbin/postconf; None when none runs.
+pub fn postconf() -> Option<std::ffi::OsString> {
+    let candidates: Vec<std::ffi::OsString> = match std::env::var_os("PFINET_POSTCONF") {
+        Some(p) => vec![p],
+        None => vec!["postconf".into(), "/usr/sbin/postconf".into()],
+    };
+    candidates.into_iter().find(|c| {
+        std::process::Command::new(c)
+            .args(["-d", "-h", "mail_version"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// The value Postfix gives parameter `name` with DIR/main.cf, `$name`s
+/// expanded: `postconf -c DIR -x -h NAME` when Postfix is installed (its
+/// defaults included, mynetworks computed for this host); else a value
+/// set in main.cf, or the computed mynetworks. `Err` holds the error
+/// text.
+pub fn parameter(dir: &std::path::Path, name: &[u8], ipv6: bool) -> Result<Vec<u8>, Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    let name_os = std::ffi::OsStr::from_bytes(name);
+    if let Some(pc) = postconf() {
+        let out = std::process::Command::new(&pc)
+            .arg("-c")
+            .arg(dir)
+            .args(["-x", "-h"])
+            .arg(name_os)
+            .output()
+            .map_err(|e| format!("run {}: {e}", pc.to_string_lossy()).into_bytes())?;
+        // postconf warns about an unknown parameter and prints nothing;
+        // its other warnings (no master.cf, unused parameters) do not
+        // change the value.
+        let said = String::from_utf8_lossy(&out.stderr);
+        let unknown = said.lines().find(|l| l.ends_with(": unknown parameter"));
+        if !out.status.success() || unknown.is_some() {
+            let why = unknown.or(said.lines().next());
+            return Err(match why {
+                None => [b"postconf -x -h ", name, b" failed"].concat(),
+                Some(p) => p.as_bytes().to_vec(),
+            });
+        }
+        return Ok(out.stdout.trim_ascii().to_vec());
+    }
+    let path = dir.join("main.cf");
+    let data =
+        std::fs::read(&path).map_err(|e| format!("open {}: {e}", path.display()).into_bytes())?;
+    let map = parameters(&data, path.as_os_str().as_bytes())?;
+    if let Some(v) = map.get(name) {
+        return expand(v, &map, 0);
+    }
+    if name == b"mynetworks" {
+        let s = Settings::read(dir, ipv6)?;
+        let mut diag = pfinet::internal::diag::Collect::default();
+        return pfinet::internal::mynetworks::compute(
+            &s.protocols,
+            &s.style,
+            &s.interfaces,
+            &mut diag,
+        );
+    }
+    Err([
+        name,
+        b" is not set in ",
+        path.as_os_str().as_bytes(),
+        b", and no postconf is installed to give its default",
+    ]
+    .concat())
 }
 
 #[cfg(test)]

@@ -25,7 +25,8 @@ const USAGE: &str =
   --parameter NAME  the parameter named in Postfix's messages (default: mynetworks)
   --postfix-version X.Y  read the list as that Postfix release does (comments,
                     /file patterns); default: the installed Postfix's
-                    (`postconf -h mail_version`), else the newest
+                    (`postconf -h mail_version`; PFINET_POSTCONF names another
+                    postconf), else the newest
   --cidr FILE       look ADDRESS up in a cidr: table instead (as `postmap -q`)
   Exit status: 0 match, 1 no match, 2 error.";
 
@@ -42,9 +43,9 @@ pub fn release(given: Option<&[u8]>) -> Result<Release, ExitCode> {
         return Release::of_version(v)
             .ok_or_else(|| fatal(&[b"bad --postfix-version: ", v].concat()));
     }
-    let installed = ["postconf", "/usr/sbin/postconf"].iter().find_map(|cmd| {
+    let installed = crate::main_cf::postconf().and_then(|cmd| {
         let out = std::process::Command::new(cmd)
-            .args(["-h", "mail_version"])
+            .args(["-d", "-h", "mail_version"])
             .stderr(std::process::Stdio::null())
             .output()
             .ok()

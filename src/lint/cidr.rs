@@ -1,11 +1,5 @@
-//! lint - dead, duplicate and broken entries of a cidr table
-//!
-//! What no MTA tells its admin: which rules of a `cidr:` table never
-//! decide a lookup, which are duplicates, which Postfix skips, which `if`
-//! blocks can never be entered. [`lint_cidr`] reads a table as Postfix's
-//! dict_cidr_open() does ([`crate::dict_cidr::read_rules`]), compiles it,
-//! and asks the compiled partition which rule decides where
-//! ([`crate::addr_index::cidr_coverage`]):
+//! lint of a cidr table: [`lint_cidr`] reads it as Postfix's
+//! dict_cidr_open() does ([`crate::dict_cidr::read_rules`]) and finds
 //!
 //! - a rule that covers addresses but decides none: every one of them is
 //!   decided by earlier rules, which the finding names (after a catch-all
@@ -19,56 +13,14 @@
 //!   and an `if` block that holds no rule.
 //!
 //! Those are warnings. A rule that decides only part of what it covers
-//! (the usual shape of exception lists) is a note, with the share it still
-//! decides.
+//! is a note, with the share it still decides.
 
 use crate::addr_index::{CidrRule, CidrTable, EntryCoverage, cidr_coverage};
 use crate::dict_cidr::{Found, Values, read_rules};
 use crate::postfix_release::Release;
 use crate::readlline;
 
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
-    /// Something to fix: the entry does nothing, or not what it says.
-    Warning,
-    /// Worth knowing: the entry decides only part of what it covers.
-    Note,
-}
-
-/// One finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    /// The line (from 1) of the entry, when there is one.
-    pub line: Option<usize>,
-    /// How serious it is.
-    pub severity: Severity,
-    /// What was found.
-    pub text: String,
-}
-
-/// What [`lint_cidr`] found: the findings in line order, and how many
-/// rules Postfix keeps.
-#[derive(Debug, Clone, Default)]
-pub struct Report {
-    /// The findings, by line (those without a line last).
-    pub findings: Vec<Finding>,
-    /// The rules Postfix keeps (`if` and `endif` included).
-    pub rules: usize,
-}
-
-impl Report {
-    /// Whether any finding is a warning.
-    pub fn has_warnings(&self) -> bool {
-        self.findings
-            .iter()
-            .any(|f| f.severity == Severity::Warning)
-    }
-}
-
-/// The table is too large to compile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TooLarge;
+use super::{Finding, Name, Report, Severity, TooLarge, rule_finding};
 
 /// Lint the cidr table `data`, read from `mapname` as Postfix `release`
 /// reads it (`ipv6`: the build's HAS_IPV6).
@@ -102,6 +54,7 @@ pub fn lint_cidr(
     }
     let table = CidrTable::new(&rules, true).ok_or(TooLarge)?;
     let line_of = |i: usize| lines[i] as usize;
+    let name_of = |i: usize| Name::plain("line", "lines", line_of(i));
     let blocks = Blocks::of(&rules);
     let dup_of = duplicates(&rules, &blocks, &|i| values.get(value_ids[i]));
     // Rules that match every address of their family, outside any block.
@@ -112,7 +65,7 @@ pub fn lint_cidr(
             CidrRule::Endif => None,
             CidrRule::If(..) => if_finding(c, blocks.holds_rule[i]),
             CidrRule::Match(..) => match dup_of[i] {
-                NONE => rule_finding(c, &everything, &line_of),
+                NONE => rule_finding(c, &everything, &name_of),
                 j => Some((
                     Severity::Warning,
                     format!("duplicate of line {}", line_of(j as usize)),
@@ -120,11 +73,7 @@ pub fn lint_cidr(
             },
         };
         if let Some((severity, text)) = text {
-            findings.push(Finding {
-                line: Some(line_of(i)),
-                severity,
-                text,
-            });
+            findings.push(Finding::at_line(line_of(i), severity, text));
         }
     });
     findings.sort_by_key(|f| f.line.unwrap_or(usize::MAX));
@@ -210,69 +159,6 @@ fn if_finding(c: &EntryCoverage, holds_rule: bool) -> Option<(Severity, String)>
     }
 }
 
-/// A rule's finding: never decides, matches nothing, or partly shadowed.
-fn rule_finding(
-    c: &EntryCoverage,
-    everything: &[bool],
-    line_of: &dyn Fn(usize) -> usize,
-) -> Option<(Severity, String)> {
-    if c.covered == 0.0 {
-        return Some((
-            Severity::Warning,
-            "matches no address inside its if blocks: never decides".to_string(),
-        ));
-    }
-    let by = lines(c, line_of);
-    if c.decided == 0.0 {
-        let catch_all = c.deciders.iter().find(|&&j| everything[j]);
-        let text = match catch_all {
-            Some(&j) => format!(
-                "never decides: it comes after the catch-all at line {}",
-                line_of(j)
-            ),
-            None => format!("never decides: every address it covers is decided by {by}"),
-        };
-        return Some((Severity::Warning, text));
-    }
-    (c.decided < c.covered).then(|| {
-        let share = 100.0 * c.decided / c.covered;
-        (
-            Severity::Note,
-            format!(
-                "partly shadowed by {by}: decides {} of its addresses",
-                percent(share)
-            ),
-        )
-    })
-}
-
-/// "line N" or "lines N, M and K" (and "... and more").
-fn lines(c: &EntryCoverage, line_of: &dyn Fn(usize) -> usize) -> String {
-    let mut names: Vec<String> = c.deciders.iter().map(|&j| line_of(j).to_string()).collect();
-    if c.more_deciders {
-        names.push("more".to_string());
-    }
-    match names.as_slice() {
-        [] => "no other rule".to_string(),
-        [one] => format!("line {one}"),
-        [init @ .., last] => format!("lines {} and {last}", init.join(", ")),
-    }
-}
-
-/// A share in percent, as few digits as say it (never "0%" or "100%" for
-/// a part).
-fn percent(p: f64) -> String {
-    if p < 0.01 {
-        "less than 0.01%".to_string()
-    } else if p > 99.99 {
-        "more than 99.99%".to_string()
-    } else if !(1.0..=99.0).contains(&p) {
-        format!("{p:.2}%")
-    } else {
-        format!("{p:.0}%")
-    }
-}
-
 /// One of Postfix's warnings about the table as a finding: `cidr map MAP,
 /// line N: WHY: skipping this rule` (host bits: with the network meant),
 /// `cidr map MAP, line N: TEXT`, or readllines()'s `MAP...: TEXT`.
@@ -286,8 +172,7 @@ fn postfix_warning(mapname: &[u8], w: &[u8]) -> Finding {
     else {
         return Finding {
             line: None,
-            severity: Severity::Warning,
-            text: format!("Postfix warns: {text}"),
+            ..Finding::at_line(0, Severity::Warning, format!("Postfix warns: {text}"))
         };
     };
     let text = match rest.strip_suffix(": skipping this rule") {
@@ -299,16 +184,12 @@ fn postfix_warning(mapname: &[u8], w: &[u8]) -> Finding {
         },
         None => format!("Postfix warns: {rest}"),
     };
-    Finding {
-        line: Some(line),
-        severity: Severity::Warning,
-        text,
-    }
+    Finding::at_line(line, Severity::Warning, text)
 }
 
 /// cidr_match_parse()'s `non-null host address bits in "GIVEN", perhaps
 /// you should use "MEANT" instead`.
-fn host_bits(why: &str) -> Option<(&str, &str)> {
+pub(super) fn host_bits(why: &str) -> Option<(&str, &str)> {
     let rest = why.strip_prefix("non-null host address bits in \"")?;
     let (given, rest) = rest.split_once("\", perhaps you should use \"")?;
     let meant = rest.strip_suffix("\" instead")?;
@@ -446,7 +327,7 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(percent(50.0), "50%");
-        assert_eq!(percent(0.5), "0.50%");
+        assert_eq!(super::super::percent(50.0), "50%");
+        assert_eq!(super::super::percent(0.5), "0.50%");
     }
 }
