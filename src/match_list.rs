@@ -31,6 +31,7 @@ use crate::addr_index::{MatchList as AddrIndex, Step};
 use crate::match_ops::{is_address_text, is_dictionary};
 use crate::postfix_release::Release;
 use crate::readlline::{self, Event};
+use std::rc::Rc;
 
 /// Postfix's CHARS_COMMA_SP: the list separators.
 const SEPARATORS: &[u8] = b", \t\r\n";
@@ -61,8 +62,9 @@ pub struct Entry {
     pub positive: bool,
     /// What it is.
     pub kind: Kind,
-    /// The file and line (from 1) it was read from, for `/file` patterns.
-    pub source: Option<(Vec<u8>, usize)>,
+    /// The file and line (from 1) it was read from, for `/file` patterns
+    /// (the file's name shared by its entries).
+    pub source: Option<(Rc<[u8]>, usize)>,
 }
 
 /// A parsed list.
@@ -152,7 +154,7 @@ impl MatchList {
         &mut self,
         text: &[u8],
         init_match: bool,
-        source: Option<(&[u8], usize)>,
+        source: Option<(&Rc<[u8]>, usize)>,
         read_file: &mut ReadFile,
     ) -> Result<(), Vec<u8>> {
         let mut bp = &text[..text.iter().position(|&c| c == 0).unwrap_or(text.len())];
@@ -191,7 +193,7 @@ impl MatchList {
                 text: start.to_vec(),
                 positive,
                 kind,
-                source: source.map(|(f, n)| (f.to_vec(), n)),
+                source: source.map(|(f, n)| (Rc::clone(f), n)),
             };
             if item[0] == b'/' {
                 match read_file(item) {
@@ -238,10 +240,11 @@ impl MatchList {
         positive: bool,
         read_file: &mut ReadFile,
     ) -> Result<(), Vec<u8>> {
+        let name: Rc<[u8]> = Rc::from(path);
         if self.release == Release::V3_7 {
             for (n, line) in data.split_inclusive(|&c| c == b'\n').enumerate() {
                 if line.first() != Some(&b'#') {
-                    self.parse_into(line, positive, Some((path, n + 1)), read_file)?;
+                    self.parse_into(line, positive, Some((&name, n + 1)), read_file)?;
                 }
             }
             return Ok(());
@@ -259,7 +262,7 @@ impl MatchList {
         });
         for e in events {
             match e {
-                Ok((n, text)) => self.parse_into(&text, positive, Some((path, n)), read_file)?,
+                Ok((n, text)) => self.parse_into(&text, positive, Some((&name, n)), read_file)?,
                 Err(w) => self.messages.push((Severity::Warning, w)),
             }
         }

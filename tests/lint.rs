@@ -548,3 +548,191 @@ fn list_lint_agrees_with_stock_walk() {
         "{dead_total} {live_total}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// --minimal
+
+/// Stock's answers (c_tests/driver.c's cidr mode, linked with stock
+/// Postfix's cidr_match, walking the table as dict_cidr does) for `probes`
+/// in the cidr table `file`: one `ADDR=VALUE` or `ADDR: not found` each.
+fn stock_answers(driver: &Path, file: &Path, probes: &[String]) -> Vec<String> {
+    let input: String = probes.iter().map(|a| format!("get {a}\n")).collect();
+    let (out, code) = run(
+        driver,
+        &["cidr", &file.display().to_string()],
+        input.as_bytes(),
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+    let answers: Vec<String> = out
+        .lines()
+        .filter(|l| !l.starts_with("> ") && !l.contains("warning:"))
+        .map(String::from)
+        .collect();
+    assert_eq!(answers.len(), probes.len(), "{out}");
+    answers
+}
+
+/// The first and last address of every prefix in `text` (a cidr table's
+/// lines, `!` and `if` included) and their neighbours.
+fn prefix_probes(text: &str) -> Vec<String> {
+    let mut probes = BTreeSet::new();
+    for line in text.lines() {
+        let word = line
+            .split_whitespace()
+            .find(|w| *w != "if")
+            .unwrap_or("")
+            .trim_start_matches('!');
+        let Some((net, len)) = word.rsplit_once('/') else {
+            continue;
+        };
+        let len: u32 = len.parse().unwrap();
+        let net = net.trim_start_matches('[').trim_end_matches(']');
+        let (v6, lo, bits) = match net.parse::<Ipv4Addr>() {
+            Ok(a) => (false, u128::from(u32::from(a)), 32),
+            Err(_) => (true, u128::from(net.parse::<Ipv6Addr>().unwrap()), 128),
+        };
+        let span = if len == 0 {
+            if v6 { u128::MAX } else { u128::from(u32::MAX) }
+        } else {
+            (1u128 << (bits - len)) - 1
+        };
+        if lo & span != 0 {
+            continue; // host bits: Postfix skips the rule
+        }
+        add_probes(
+            &mut probes,
+            &Pattern {
+                text: String::new(),
+                v6,
+                range: Some((lo, lo | span)),
+            },
+        );
+    }
+    for a in [
+        "0.0.0.0",
+        "255.255.255.255",
+        "::",
+        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    ] {
+        probes.insert(a.to_string());
+    }
+    probes.into_iter().collect()
+}
+
+/// `pfinet lint --minimal FILE`: the table, the input's and output's rule
+/// counts from the summary on stderr.
+fn minimal(file: &Path) -> (String, usize, usize) {
+    let out = std::process::Command::new(pfinet())
+        .args(["lint", "--minimal", "--postfix-version", "3.7"])
+        .arg(file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{err}");
+    // pfinet: FILE: N rules, minimal M (...); proven equivalent over K ranges
+    let counts = err.rsplit_once(": ").unwrap().1;
+    let n: usize = counts.split(' ').next().unwrap().parse().unwrap();
+    let m: usize = counts
+        .split("minimal ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    (String::from_utf8(out.stdout).unwrap(), n, m)
+}
+
+/// Checks one table: the minimal table gives stock's answers of the input
+/// at the ends of every prefix of both tables (and their neighbours), and
+/// is smaller when lint found anything.
+fn check_minimal(driver: &Path, dir: &Path, name: &str, text: &str) -> (usize, usize) {
+    let input = dir.join(format!("{name}.cidr"));
+    std::fs::write(&input, text).unwrap();
+    let (min_text, n, m) = minimal(&input);
+    let output = dir.join(format!("{name}.min.cidr"));
+    std::fs::write(&output, &min_text).unwrap();
+    let probes = prefix_probes(&format!("{text}{min_text}"));
+    let want = stock_answers(driver, &input, &probes);
+    let got = stock_answers(driver, &output, &probes);
+    for ((a, w), g) in probes.iter().zip(&want).zip(&got) {
+        assert_eq!(w, g, "{name}: at {a} ({}):\n{min_text}", input.display());
+    }
+    let (lint_out, code) = run(
+        pfinet(),
+        &[
+            "lint",
+            "--postfix-version",
+            "3.7",
+            &input.display().to_string(),
+        ],
+        b"",
+        None,
+    );
+    assert!(m <= n, "{name}: {m} > {n}");
+    if code == 1 {
+        assert!(
+            m < n,
+            "{name}: lint found\n{lint_out}but --minimal kept {m} of {n}"
+        );
+    }
+    (n, m)
+}
+
+/// `--minimal` on random tables (both families, `!`, nested `if` blocks,
+/// duplicates, catch-alls, host bits), on 10,000 overlapping /24s (with
+/// /16s and /20s over them) and on a country-shaped block list (address
+/// ranges cut into prefixes, in random order): equivalent by stock's walk,
+/// and smaller whenever lint had a warning.
+#[test]
+fn minimal_is_equivalent_and_smaller() {
+    let driver = stock_program("driver.c", true);
+    let dir = scratch();
+    let mut rng = Rng(0x853c_49e6_748f_ea9b);
+    let (mut rules_in, mut rules_out) = (0, 0);
+    for n in 0..40 {
+        let (text, _, _) = table(&mut rng);
+        let (a, b) = check_minimal(&driver, &dir, &format!("min-{n}"), &text);
+        rules_in += a;
+        rules_out += b;
+    }
+    eprintln!("pfinet lint --minimal: 40 random tables, {rules_in} rules -> {rules_out}");
+
+    let mut overlapping = String::new();
+    for k in 0..10_000u32 {
+        let len = [24, 24, 24, 24, 24, 24, 20, 16][rng.below(8) as usize];
+        let a = (1 << 24) + ((rng.below(222 << 16) as u32) << 8);
+        let mask = u32::MAX << (32 - len);
+        let value = ["REJECT", "OK", "DUNNO"][(k % 3) as usize];
+        overlapping += &format!("{}/{len} {value}\n", Ipv4Addr::from(a & mask));
+    }
+    let (a, b) = check_minimal(&driver, &dir, "overlapping", &overlapping);
+    eprintln!("pfinet lint --minimal: 10,000 overlapping /24s, /20s, /16s: {a} rules -> {b}");
+
+    // Country-shaped: 1,500 ranges of 256 to 65,536 addresses, each cut
+    // into the prefixes that cover it exactly, all shuffled.
+    let mut prefixes: Vec<String> = Vec::new();
+    let mut at: u64 = 1 << 24;
+    for _ in 0..1_500 {
+        at += rng.below(1 << 16) * 256;
+        let end = at + 256 * (1 + rng.below(256));
+        let mut lo = at;
+        while lo < end {
+            let mut size = 1u64 << lo.trailing_zeros().min(31);
+            while lo + size > end {
+                size >>= 1;
+            }
+            let len = 32 - size.trailing_zeros();
+            prefixes.push(format!("{}/{len} REJECT", Ipv4Addr::from(lo as u32)));
+            lo += size;
+        }
+        at = end;
+    }
+    for i in (1..prefixes.len()).rev() {
+        prefixes.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    let country = prefixes.join("\n") + "\n";
+    let (a, b) = check_minimal(&driver, &dir, "country", &country);
+    eprintln!("pfinet lint --minimal: country-shaped list: {a} rules -> {b}");
+    assert!(rules_out < rules_in);
+}

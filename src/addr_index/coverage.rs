@@ -163,38 +163,22 @@ pub fn list_coverage<P: AsRef<[u8]>>(
     ipv6: bool,
     mut each: impl FnMut(usize, &EntryCoverage),
 ) {
-    // Each pattern's own ranges, as the compiled list paints them.
-    let mut own: Vec<Ranges> = Vec::with_capacity(patterns.len());
+    // Painted twice, once for the partition and once per pattern (keeping
+    // every pattern's ranges would cost more than painting again).
     let mut all = Ranges::default();
     for (i, p) in patterns.iter().enumerate() {
-        let mut r = Ranges::default();
-        let text = p.as_ref();
-        let bangs = text.iter().take_while(|&&c| c == b'!').count();
-        let text = &text[bangs..];
-        if !is_dictionary(text) {
-            let hit = match bangs % 2 {
-                0 => Hit::Match(i as u32),
-                _ => Hit::Negated(i as u32),
-            };
-            let family = if text.contains(&b':') {
-                Family::V6
-            } else {
-                Family::V4
-            };
-            if family == Family::V4 || ipv6 {
-                paint_pattern(&mut r, hit, text, family, ipv6);
-            }
-        }
-        all.v4.extend_from_slice(&r.v4);
-        all.v6.extend_from_slice(&r.v6);
-        own.push(r);
+        paint_one(&mut all, i, p.as_ref(), ipv6);
     }
     let tables = all.finish();
     let (v4, v6) = (tables.v4.parts(), tables.v6.parts());
     let mut decided = vec![0f64; patterns.len()];
     tally(&v4, Family::V4, &mut decided);
     tally(&v6, Family::V6, &mut decided);
-    for (i, r) in own.iter().enumerate() {
+    let mut r = Ranges::default();
+    for (i, p) in patterns.iter().enumerate() {
+        r.v4.clear();
+        r.v6.clear();
+        paint_one(&mut r, i, p.as_ref(), ipv6);
         let mut e = EntryCoverage::default();
         let (family, set, fails) = match (r.v4.is_empty(), r.v6.is_empty()) {
             (true, true) => (None, Vec::new(), false),
@@ -213,6 +197,28 @@ pub fn list_coverage<P: AsRef<[u8]>>(
             };
         }
         each(i, &e);
+    }
+}
+
+/// Paints pattern `i` (with its `!`s) as the compiled list does; a
+/// `type:table` paints nothing.
+fn paint_one(ranges: &mut Ranges, i: usize, text: &[u8], ipv6: bool) {
+    let bangs = text.iter().take_while(|&&c| c == b'!').count();
+    let text = &text[bangs..];
+    if is_dictionary(text) {
+        return;
+    }
+    let hit = match bangs % 2 {
+        0 => Hit::Match(i as u32),
+        _ => Hit::Negated(i as u32),
+    };
+    let family = if text.contains(&b':') {
+        Family::V6
+    } else {
+        Family::V4
+    };
+    if family == Family::V4 || ipv6 {
+        paint_pattern(ranges, hit, text, family, ipv6);
     }
 }
 

@@ -39,7 +39,8 @@
 //!
 //! Files: `list.rs` ([`MatchList`]), `cidr.rs` ([`CidrTable`] and its
 //! builder), `coverage.rs` (what each cidr entry covers and decides, for
-//! `pfinet lint`), `table.rs` (one family's partition and the sweep),
+//! `pfinet lint`), `minimal.rs` (the fewest prefixes for a partition, for
+//! `pfinet lint --minimal`), `table.rs` (one family's partition and the sweep),
 //! `painter.rs` (first-match painting), `tests.rs`; this file holds what
 //! they share (hit codes, address keys, range sets).
 //!
@@ -48,6 +49,7 @@
 mod cidr;
 mod coverage;
 mod list;
+mod minimal;
 mod painter;
 mod table;
 #[cfg(test)]
@@ -56,6 +58,7 @@ mod tests;
 pub use cidr::{CidrBuilder, CidrRule, CidrTable, CidrView, TooManyRules};
 pub use coverage::{EntryCoverage, cidr_coverage, list_coverage};
 pub use list::{MatchList, Step};
+pub use minimal::{NO_VALUE, minimal_prefixes};
 pub use table::{IndexKey, Parts};
 use table::{Table, sweep};
 

@@ -130,6 +130,11 @@ pub struct Parts<'a, K> {
 }
 
 impl<K: IndexKey> Parts<'_, K> {
+    /// The entry that decides range `i`, if one does.
+    pub fn entry(&self, i: usize) -> Option<usize> {
+        super::decode(self.hits[i]).map(|h| h.entry() as usize)
+    }
+
     /// The hit code that decides for `k` (NO_HIT: none).
     pub fn lookup_code(&self, k: K) -> u32 {
         // starts[0] is the family's first key, so some start is <= k.

@@ -24,6 +24,7 @@
 use crate::addr_index::{EntryCoverage, list_coverage};
 use crate::cidr_match::{Family, parse_str};
 use crate::match_list::{Entry, Kind, MatchList};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::cidr::host_bits;
@@ -122,15 +123,15 @@ pub fn lint_list(
 }
 
 /// The list's patterns as Postfix's list holds them (a `/file` that could
-/// not be opened is Postfix's surrogate table).
-fn patterns(list: &MatchList) -> Vec<Vec<u8>> {
+/// not be opened is Postfix's surrogate table), borrowed where they can be.
+fn patterns(list: &MatchList) -> Vec<Cow<'_, [u8]>> {
     list.entries
         .iter()
-        .map(|e| {
-            let bang: &[u8] = if e.positive { b"" } else { b"!" };
-            match &e.kind {
-                Kind::Address(p) | Kind::Table(p) => [bang, p].concat(),
-                Kind::MissingFile { path, .. } => [b"non-existent:", path.as_slice()].concat(),
+        .map(|e| match (&e.kind, e.positive) {
+            (Kind::Address(p) | Kind::Table(p), true) => Cow::Borrowed(p.as_slice()),
+            (Kind::Address(p) | Kind::Table(p), false) => Cow::Owned([b"!", p.as_slice()].concat()),
+            (Kind::MissingFile { path, .. }, _) => {
+                Cow::Owned([b"non-existent:", path.as_slice()].concat())
             }
         })
         .collect()

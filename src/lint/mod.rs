@@ -15,9 +15,11 @@
 
 mod cidr;
 mod list;
+mod minimal;
 
 pub use cidr::lint_cidr;
 pub use list::{ListKind, lint_list};
+pub use minimal::{How, Minimal, NotWritten, minimal_cidr};
 
 use crate::addr_index::EntryCoverage;
 

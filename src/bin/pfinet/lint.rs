@@ -4,12 +4,14 @@
 
 use crate::matching::{read_file, release};
 use crate::{IPV6, fatal, text};
-use pfinet::internal::lint::{Finding, ListKind, Report, Severity, lint_cidr, lint_list};
+use pfinet::internal::lint::{
+    Finding, How, ListKind, NotWritten, Report, Severity, lint_cidr, lint_list, minimal_cidr,
+};
 use pfinet::internal::match_list::MatchList;
 use pfinet::internal::postfix_release::Release;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: pfinet lint [--json] [--postfix-version X.Y] FILE
+const USAGE: &str = "usage: pfinet lint [--json | --minimal] [--postfix-version X.Y] FILE
        pfinet lint [--json] [--postfix-version X.Y] [--parameter NAME] --list PATTERNS
        pfinet lint [--json] [--postfix-version X.Y] --config DIR PARAMETER
   FILE  a cidr: table. Prints each finding as FILE:LINE: warning: TEXT (or
@@ -26,6 +28,10 @@ const USAGE: &str = "usage: pfinet lint [--json] [--postfix-version X.Y] FILE
                     expands it (`postconf -c DIR -x -h`; PFINET_POSTCONF names
                     the postconf)
   --json            one JSON object instead: file or parameter, rules, findings
+  --minimal         write the smallest equivalent cidr table instead: the rules
+                    that decide, or the fewest prefixes, whichever is smaller,
+                    written only once proven equivalent (both compiled, every
+                    range compared)
   --postfix-version X.Y  read the input as that Postfix release does
   Exit status: 1 when a warning was found, 0 when none, 2 on error.";
 
@@ -73,7 +79,7 @@ fn kind_of(name: &[u8]) -> Result<ListKind, ExitCode> {
 /// Runs the command.
 pub fn run(argv: &[Vec<u8>]) -> ExitCode {
     let valued = ["--postfix-version", "--list", "--parameter", "--config"];
-    let a = match crate::args::parse(argv, &valued, &["--json"], USAGE) {
+    let a = match crate::args::parse(argv, &valued, &["--json", "--minimal"], USAGE) {
         Ok(a) => a,
         Err(code) => return code,
     };
@@ -113,10 +119,50 @@ pub fn run(argv: &[Vec<u8>]) -> ExitCode {
             return fatal(&[b"open ", file.as_slice(), b": ", &why].concat());
         }
     };
+    if a.flag("--minimal") {
+        return minimal(release, file, &data);
+    }
     let Ok(report) = lint_cidr(release, file, &data, IPV6) else {
         return fatal(&[file.as_slice(), b": too many rules to compile"].concat());
     };
     print(&text(file), "file", &report, a.flag("--json"))
+}
+
+/// `--minimal FILE`: the smallest equivalent table on stdout, what it is
+/// on stderr.
+fn minimal(release: Release, file: &[u8], data: &[u8]) -> ExitCode {
+    use std::io::Write;
+    let m = match minimal_cidr(release, file, data, IPV6) {
+        Ok(m) => m,
+        Err(NotWritten::TooLarge) => {
+            return fatal(&[file, b": too many rules to compile"].concat());
+        }
+        Err(NotWritten::Unproven(why)) => {
+            return fatal(
+                &[
+                    file,
+                    b": no smaller table could be proven equivalent: ",
+                    why.as_bytes(),
+                ]
+                .concat(),
+            );
+        }
+    };
+    if std::io::stdout().write_all(&m.text).is_err() {
+        return fatal(b"write error on standard output");
+    }
+    let how = match m.how {
+        How::Pruned => "the rules that decide, in their order",
+        How::Prefixes => "the fewest prefixes",
+    };
+    eprintln!(
+        "pfinet: {}: {} rules, minimal {} ({how}); proven equivalent over {} ranges",
+        text(file),
+        m.rules_in,
+        m.rules_out,
+        m.ranges
+    );
+    ExitCode::SUCCESS
 }
 
 /// Lints match list `patterns` of parameter `pname`.

@@ -1,0 +1,243 @@
+//! minimal - the fewest prefixes that give each address its value
+//!
+//! For `pfinet lint --minimal`: a family's partition, each range with a
+//! value (a cidr table's result, a match list's match or `!`match), or
+//! [`NO_VALUE`] where no entry decides, becomes the shortest list of
+//! prefixes that gives every address the same value under longest-prefix
+//! match, which is first match when the prefixes come longest first
+//! ([`minimal_prefixes`]).
+//!
+//! The algorithm is ORTC (Draves, King, Venkatachary, Zill: "Constructing
+//! Optimal IP Routing Tables", INFOCOM 1999) over the binary trie the
+//! partition defines: bottom up, each node gets the values that would cost
+//! least there (a leaf its own; an inner node the values both halves share,
+//! else those of either); top down, a node takes its parent's value when it
+//! can and is otherwise a prefix of its own. One constraint is added: no
+//! rule can say "no value" (a cidr rule always has a result, and a match
+//! list pattern always decides), so a node that holds an address without a
+//! value takes none itself, and only the nodes below it that hold none are
+//! written. Only those nodes are kept in memory while the trie is walked.
+
+use super::{Key, family_max};
+use crate::cidr_match::Family;
+
+/// No entry decides: the lookup goes on (or ends without a match).
+pub const NO_VALUE: u32 = u32::MAX;
+
+/// A prefix of the output: its first address (IPv4 in the low 32 bits),
+/// its length, and its value.
+pub type Prefix = (Key, u32, u32);
+
+/// The fewest prefixes, longest first (then by address), that give each
+/// address of `family` the value of the range of `ranges` holding it
+/// (`(first address, value)`, sorted, the first at 0), or none for
+/// [`NO_VALUE`].
+pub fn minimal_prefixes(ranges: &[(Key, u32)], family: Family) -> Vec<Prefix> {
+    let mut o = Ortc {
+        ranges,
+        bits: family.bits() as u32,
+        nodes: Vec::new(),
+        out: Vec::new(),
+    };
+    if !ranges.is_empty() {
+        if let Walked::Node(root) = o.walk(0, 0) {
+            o.assign(root, NO_VALUE);
+        }
+    }
+    o.out
+        .sort_unstable_by_key(|&(lo, len, _)| (std::cmp::Reverse(len), lo));
+    o.out
+}
+
+/// A trie node that holds no address without a value.
+struct Node {
+    /// Its candidate values, sorted.
+    set: Vec<u32>,
+    /// Its halves, when it is not a leaf.
+    kids: Option<(u32, u32)>,
+    lo: Key,
+    len: u32,
+}
+
+enum Walked {
+    /// The subtree holds an address without a value (its nodes without
+    /// one have been written already).
+    Valueless,
+    /// The subtree's root node.
+    Node(u32),
+}
+
+struct Ortc<'a> {
+    ranges: &'a [(Key, u32)],
+    bits: u32,
+    nodes: Vec<Node>,
+    out: Vec<Prefix>,
+}
+
+impl Ortc<'_> {
+    /// The last address of the prefix at `lo` of length `len`.
+    fn last(&self, lo: Key, len: u32) -> Key {
+        let host_bits = self.bits - len;
+        let family = if self.bits == 32 {
+            Family::V4
+        } else {
+            Family::V6
+        };
+        match host_bits {
+            0 => lo,
+            b if b >= 128 => family_max(family),
+            b => lo | ((1u128 << b) - 1),
+        }
+    }
+
+    /// The one value of addresses `lo..=hi`, if they have one.
+    fn single(&self, lo: Key, hi: Key) -> Option<u32> {
+        let i = self.ranges.partition_point(|r| r.0 <= lo) - 1;
+        let next_start = self.ranges.get(i + 1).map(|r| r.0);
+        next_start
+            .is_none_or(|s| s > hi)
+            .then_some(self.ranges[i].1)
+    }
+
+    /// Bottom up: the subtree at prefix `lo`/`len`.
+    fn walk(&mut self, lo: Key, len: u32) -> Walked {
+        let hi = self.last(lo, len);
+        if let Some(v) = self.single(lo, hi) {
+            if v == NO_VALUE {
+                return Walked::Valueless;
+            }
+            return self.push(vec![v], None, lo, len);
+        }
+        let first = self.nodes.len();
+        let half = 1u128 << (self.bits - len - 1);
+        let a = self.walk(lo, len + 1);
+        let b = self.walk(lo + half, len + 1);
+        match (a, b) {
+            (Walked::Node(x), Walked::Node(y)) => {
+                let set = combine(&self.nodes[x as usize].set, &self.nodes[y as usize].set);
+                self.push(set, Some((x, y)), lo, len)
+            }
+            (a, b) => {
+                // This node takes no value: its halves that hold values
+                // are written now, under no value, and forgotten.
+                for w in [a, b] {
+                    if let Walked::Node(n) = w {
+                        self.assign(n, NO_VALUE);
+                    }
+                }
+                self.nodes.truncate(first);
+                Walked::Valueless
+            }
+        }
+    }
+
+    fn push(&mut self, set: Vec<u32>, kids: Option<(u32, u32)>, lo: Key, len: u32) -> Walked {
+        self.nodes.push(Node { set, kids, lo, len });
+        Walked::Node((self.nodes.len() - 1) as u32)
+    }
+
+    /// Top down: node `n` under a parent whose value is `inherited`.
+    fn assign(&mut self, n: u32, inherited: u32) {
+        let node = &self.nodes[n as usize];
+        let value = if node.set.binary_search(&inherited).is_ok() {
+            inherited
+        } else {
+            let v = node.set[0];
+            self.out.push((node.lo, node.len, v));
+            v
+        };
+        if let Some((x, y)) = node.kids {
+            self.assign(x, value);
+            self.assign(y, value);
+        }
+    }
+}
+
+/// ORTC's merge: the values both sets share, else those of either.
+fn combine(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let both: Vec<u32> = a
+        .iter()
+        .copied()
+        .filter(|v| b.binary_search(v).is_ok())
+        .collect();
+    if !both.is_empty() {
+        return both;
+    }
+    let mut all = [a, b].concat();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The value the prefixes give `addr` (first match, longest first).
+    fn value(prefixes: &[Prefix], bits: u32, addr: Key) -> u32 {
+        prefixes
+            .iter()
+            .find(|&&(lo, len, _)| {
+                let span = if len == 0 {
+                    Key::MAX
+                } else {
+                    (1u128 << (bits - len)) - 1
+                };
+                addr >= lo && addr <= lo | span
+            })
+            .map_or(NO_VALUE, |p| p.2)
+    }
+
+    #[test]
+    fn siblings_merge_and_holes_stay() {
+        // 10.0.0.0/9 and 10.128.0.0/9 with one value: one /8.
+        let r = [(0, NO_VALUE), (0x0a00_0000, 1), (0x0b00_0000, NO_VALUE)];
+        assert_eq!(minimal_prefixes(&r, Family::V4), vec![(0x0a00_0000, 8, 1)]);
+        // A /8 with a /16 of another value inside: two prefixes.
+        let r = [
+            (0, NO_VALUE),
+            (0x0a00_0000, 1),
+            (0x0a01_0000, 2),
+            (0x0a02_0000, 1),
+            (0x0b00_0000, NO_VALUE),
+        ];
+        let p = minimal_prefixes(&r, Family::V4);
+        assert_eq!(p, vec![(0x0a01_0000, 16, 2), (0x0a00_0000, 8, 1)]);
+        // Everything one value: 0.0.0.0/0.
+        assert_eq!(minimal_prefixes(&[(0, 7)], Family::V4), vec![(0, 0, 7)]);
+        assert_eq!(minimal_prefixes(&[(0, NO_VALUE)], Family::V6), vec![]);
+    }
+
+    #[test]
+    fn every_address_keeps_its_value() {
+        // Random partitions of a small space (the top 8 bits of IPv4 vary).
+        let mut seed = 0x1234_5678_9abc_def1u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..200 {
+            let mut r: Vec<(Key, u32)> = vec![(0, NO_VALUE)];
+            let mut at = 0u128;
+            while at < 255 {
+                at += 1 + u128::from(next() % 40);
+                if at > 255 {
+                    break;
+                }
+                let v = match next() % 4 {
+                    0 => NO_VALUE,
+                    v => v as u32,
+                };
+                r.push((at << 24, v));
+            }
+            let p = minimal_prefixes(&r, Family::V4);
+            for a in 0..256u128 {
+                let addr = a << 24;
+                let want = r[r.partition_point(|x| x.0 <= addr) - 1].1;
+                assert_eq!(value(&p, 32, addr), want, "{r:?} -> {p:?} at {a}");
+            }
+        }
+    }
+}
