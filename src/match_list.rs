@@ -29,6 +29,7 @@
 
 use crate::addr_index::{MatchList as AddrIndex, Step};
 use crate::match_ops::{is_address_text, is_dictionary};
+use crate::name_index::NamadrList;
 use crate::postfix_release::Release;
 use crate::readlline::{self, Event};
 use std::rc::Rc;
@@ -104,6 +105,8 @@ pub struct Evaluation {
     /// `type:table` entries before the decision that pfinet took as not
     /// matching without looking them up.
     pub not_evaluated: Vec<usize>,
+    /// When a table entry decided: what in the table did (`line 12: ...`).
+    pub table_detail: Option<Vec<u8>>,
 }
 
 /// mystrtokq(): the next token not split inside balanced braces, and the
@@ -270,12 +273,29 @@ impl MatchList {
     }
 
     /// match_list_match() with match_hostaddr() for `addr`: which entry
-    /// decided, and Postfix's answer.
+    /// decided, and Postfix's answer. `type:table` entries are not looked
+    /// up (listed in [`Evaluation::not_evaluated`]).
     pub fn evaluate(&self, addr: &[u8], ipv6: bool) -> Evaluation {
+        self.evaluate_with(None, addr, ipv6, &mut |_, _| TableAnswer::NotEvaluated)
+    }
+
+    /// The same, as a namadr list when `client` gives the host name and
+    /// MATCH_FLAG_PARENT (match_hostname() before match_hostaddr() for each
+    /// pattern), with `table(entry, TYPE:NAME)` answering for `type:table`
+    /// entries.
+    pub fn evaluate_with(
+        &self,
+        client: Option<(&[u8], bool)>,
+        addr: &[u8],
+        ipv6: bool,
+        table: &mut dyn FnMut(usize, &[u8]) -> TableAnswer,
+    ) -> Evaluation {
         let addr = addr.to_ascii_lowercase();
+        let name = client.map(|(n, parent)| (n.to_ascii_lowercase(), parent));
         let mut ev = Evaluation::default();
-        // match_hostaddr() looks at nothing for a non-address.
-        if !is_address_text(&addr) || self.entries.is_empty() {
+        // match_hostaddr() looks at nothing for a non-address (a namadr
+        // list still compares the name).
+        if (name.is_none() && !is_address_text(&addr)) || self.entries.is_empty() {
             return ev;
         }
         // The patterns as Postfix's list holds them; a missing /file is
@@ -291,7 +311,11 @@ impl MatchList {
                 }
             })
             .collect();
-        let Some(index) = AddrIndex::new(&patterns, ipv6) else {
+        let index = match &name {
+            None => AddrIndex::new(&patterns, ipv6).map(Index::Addr),
+            Some((_, parent)) => NamadrList::new(&patterns, *parent, ipv6).map(Index::Namadr),
+        };
+        let Some(index) = index else {
             ev.error = true;
             ev.warnings
                 .push([&self.pname, b": too many patterns".as_slice()].concat());
@@ -299,7 +323,12 @@ impl MatchList {
         };
         let mut from = 0;
         loop {
-            match index.lookup(&addr, from) {
+            let step = match (&index, &name) {
+                (Index::Addr(a), _) => a.lookup(&addr, from),
+                (Index::Namadr(n), Some((host, _))) => n.lookup(host, &addr, from),
+                (Index::Namadr(_), None) => Step::NoMatch,
+            };
+            match step {
                 Step::NoMatch => return ev,
                 Step::Match { entry, negated } => {
                     ev.decided_by = Some(entry);
@@ -314,23 +343,65 @@ impl MatchList {
                     return ev;
                 }
                 Step::Dictionary { entry, next } => {
-                    if let Kind::MissingFile { reason, .. } = &self.entries[entry].kind {
-                        let table = &patterns[entry];
-                        ev.warnings
-                            .push([table, b" is unavailable. ".as_slice(), reason].concat());
-                        let problem = [table, b": table lookup problem".as_slice()].concat();
-                        ev.warnings
-                            .push([&self.pname, b": ".as_slice(), &problem].concat());
-                        ev.decided_by = Some(entry);
-                        ev.error = true;
-                        return ev;
+                    let e = &self.entries[entry];
+                    let answer = match &e.kind {
+                        Kind::MissingFile { reason, .. } => {
+                            let t = &patterns[entry];
+                            TableAnswer::Failed(
+                                [t, b" is unavailable. ".as_slice(), reason].concat(),
+                            )
+                        }
+                        Kind::Table(t) => table(entry, t),
+                        Kind::Address(_) => TableAnswer::NotEvaluated,
+                    };
+                    match answer {
+                        TableAnswer::Found(detail) => {
+                            ev.decided_by = Some(entry);
+                            ev.matched = e.positive;
+                            ev.table_detail = detail;
+                            return ev;
+                        }
+                        TableAnswer::NotFound => {}
+                        TableAnswer::NotEvaluated => ev.not_evaluated.push(entry),
+                        TableAnswer::Failed(why) => {
+                            let t = match &e.kind {
+                                Kind::Table(t) => t.clone(),
+                                _ => patterns[entry].clone(),
+                            };
+                            ev.warnings.push(why);
+                            let problem = [&t, b": table lookup problem".as_slice()].concat();
+                            ev.warnings
+                                .push([&self.pname, b": ".as_slice(), &problem].concat());
+                            ev.decided_by = Some(entry);
+                            ev.error = true;
+                            return ev;
+                        }
                     }
-                    ev.not_evaluated.push(entry);
                     from = next;
                 }
             }
         }
     }
+}
+
+/// A compiled list: addresses only, or host names and addresses.
+enum Index {
+    Addr(AddrIndex),
+    Namadr(NamadrList),
+}
+
+/// What a `type:table` entry answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableAnswer {
+    /// The table has the name or address: the entry decides; what in the
+    /// table did, if known.
+    Found(Option<Vec<u8>>),
+    /// Not in the table: the walk goes on.
+    NotFound,
+    /// The lookup failed: the walk stops with an error (the reason).
+    Failed(Vec<u8>),
+    /// Not looked up: taken as not found, and listed.
+    NotEvaluated,
 }
 
 #[cfg(test)]

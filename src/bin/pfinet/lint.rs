@@ -3,9 +3,10 @@
 //! library's lint module for what is found).
 
 use crate::matching::{read_file, release};
+use crate::parameters::kind_of;
 use crate::{IPV6, fatal, text};
 use pfinet::internal::lint::{
-    Finding, How, ListKind, NotWritten, Report, Severity, lint_cidr, lint_list, minimal_cidr,
+    Finding, How, NotWritten, Report, Severity, lint_cidr, lint_list, minimal_cidr,
 };
 use pfinet::internal::match_list::MatchList;
 use pfinet::internal::postfix_release::Release;
@@ -34,47 +35,6 @@ const USAGE: &str = "usage: pfinet lint [--json | --minimal] [--postfix-version 
                     range compared)
   --postfix-version X.Y  read the input as that Postfix release does
   Exit status: 1 when a warning was found, 0 when none, 2 on error.";
-
-/// Match list parameters, with the list type Postfix gives each
-/// (namadr_list_init() or addr_match_list_init(), Postfix 3.7 to 3.11).
-const PARAMETERS: &[(&str, ListKind)] = &[
-    ("mynetworks", ListKind::NameAddress),
-    ("debug_peer_list", ListKind::NameAddress),
-    ("permit_mx_backup_networks", ListKind::NameAddress),
-    ("qmqpd_authorized_clients", ListKind::NameAddress),
-    ("smtpd_authorized_verp_clients", ListKind::NameAddress),
-    ("smtpd_authorized_xclient_hosts", ListKind::NameAddress),
-    ("smtpd_authorized_xforward_hosts", ListKind::NameAddress),
-    ("smtpd_client_event_limit_exceptions", ListKind::NameAddress),
-    (
-        "smtpd_forbid_bare_newline_exclusions",
-        ListKind::NameAddress,
-    ),
-    ("smtpd_sasl_exceptions_networks", ListKind::NameAddress),
-    ("postscreen_allowlist_interfaces", ListKind::Address),
-    ("postscreen_whitelist_interfaces", ListKind::Address),
-];
-
-/// The list type of parameter `name`; `Err` for one that is not a match
-/// list pfinet knows.
-fn kind_of(name: &[u8]) -> Result<ListKind, ExitCode> {
-    PARAMETERS
-        .iter()
-        .find(|(n, _)| n.as_bytes() == name)
-        .map(|&(_, k)| k)
-        .ok_or_else(|| {
-            let known: Vec<&str> = PARAMETERS.iter().map(|(n, _)| *n).collect();
-            fatal(
-                &[
-                    name,
-                    b": not a match list parameter pfinet knows (",
-                    known.join(", ").as_bytes(),
-                    b")",
-                ]
-                .concat(),
-            )
-        })
-}
 
 /// Runs the command.
 pub fn run(argv: &[Vec<u8>]) -> ExitCode {

@@ -26,8 +26,10 @@ mod lint;
 mod main_cf;
 mod matching;
 mod mynetworks;
+mod parameters;
 mod protocols;
 mod report;
+mod tables;
 
 use std::process::ExitCode;
 

@@ -9,15 +9,18 @@
 //! for patterns read from a /file) or `decided by rule at FILE, line L:
 //! TEXT`, or `no entry matched` / `no rule matched`.
 
+use crate::tables::Tables;
 use crate::{IPV6, fatal, text, warn};
 use pfinet::internal::dict_cidr::Table;
-use pfinet::internal::match_list::{MatchList, Severity};
+use pfinet::internal::lint::ListKind;
+use pfinet::internal::match_list::{Evaluation, MatchList, Severity};
 use pfinet::internal::postfix_release::Release;
 use std::process::ExitCode;
 
 const USAGE: &str =
     "usage: pfinet match [--parameter NAME] [--postfix-version X.Y] PATTERNS ADDRESS
        pfinet match [--postfix-version X.Y] --cidr FILE ADDRESS
+       pfinet match [--postfix-version X.Y] --config DIR PARAMETER ADDRESS [HOSTNAME]
   PATTERNS  an address match list as in main.cf (mynetworks, debug_peer_list...):
             comma/space separated, `!` negates, first match wins, /file/name
             reads patterns from a file; type:table entries are not looked up
@@ -28,6 +31,13 @@ const USAGE: &str =
                     (`postconf -h mail_version`; PFINET_POSTCONF names another
                     postconf), else the newest
   --cidr FILE       look ADDRESS up in a cidr: table instead (as `postmap -q`)
+  --config DIR      the match list PARAMETER of DIR/main.cf as the installed Postfix
+                    has it (`postconf -c DIR -x -h`; PFINET_POSTCONF names the
+                    postconf), with its list type: a host name and address list
+                    (smtpd's mynetworks...) also compares HOSTNAME (default
+                    `unknown`, as smtpd for a client without one); cidr: and
+                    inline: tables are looked up in place, other tables with the
+                    installed postmap -q
   Exit status: 0 match, 1 no match, 2 error.";
 
 pub fn read_file(path: &[u8]) -> Result<Vec<u8>, i32> {
@@ -56,17 +66,72 @@ pub fn release(given: Option<&[u8]>) -> Result<Release, ExitCode> {
 }
 
 fn list(release: Release, pname: &[u8], patterns: &[u8], addr: &[u8]) -> ExitCode {
-    let list = match MatchList::parse(release, pname, patterns, &mut read_file) {
+    let list = match parse(release, pname, patterns) {
         Ok(l) => l,
-        Err(why) => return fatal(&why),
+        Err(code) => return code,
     };
+    let ev = list.evaluate(addr, IPV6);
+    explain(&list, &ev, &text(addr), "pfinet does not look up tables")
+}
+
+/// The list, its parsing messages logged.
+fn parse(release: Release, pname: &[u8], patterns: &[u8]) -> Result<MatchList, ExitCode> {
+    let list = MatchList::parse(release, pname, patterns, &mut read_file).map_err(|w| fatal(&w))?;
     for (severity, t) in &list.messages {
         match severity {
             Severity::Warning => warn(t),
             Severity::Error => crate::error(t),
         }
     }
-    let ev = list.evaluate(addr, IPV6);
+    Ok(list)
+}
+
+/// `--config DIR PARAMETER ADDRESS [HOSTNAME]`.
+fn config(release: Release, dir: &[u8], operands: &[Vec<u8>]) -> ExitCode {
+    let (pname, addr, host) = match operands {
+        [p, a] => (p, a, None),
+        [p, a, h] => (p, a, Some(h.as_slice())),
+        _ => return fatal(b"match --config DIR needs PARAMETER ADDRESS [HOSTNAME] (see --help)"),
+    };
+    let kind = match crate::parameters::kind_of(pname) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    use std::os::unix::ffi::OsStrExt;
+    let dir = std::path::Path::new(std::ffi::OsStr::from_bytes(dir));
+    let value = match crate::main_cf::parameter(dir, pname, IPV6) {
+        Ok(v) => v,
+        Err(why) => return fatal(&why),
+    };
+    let list = match parse(release, pname, &value) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let name = match kind {
+        ListKind::NameAddress => {
+            let parent = crate::parameters::parent_style(dir, pname, IPV6);
+            Some((host.unwrap_or(b"unknown").to_ascii_lowercase(), parent))
+        }
+        ListKind::Address => None,
+    };
+    let tables = Tables {
+        release,
+        dir,
+        name: name.clone(),
+        addr: addr.to_ascii_lowercase(),
+    };
+    let client = name.as_ref().map(|(n, p)| (n.as_slice(), *p));
+    let ev = list.evaluate_with(client, addr, IPV6, &mut |_, t| tables.answer(t));
+    // As namadr_list's test program prints it: HOST/ADDRESS.
+    let who = match &name {
+        Some((n, _)) => format!("{}/{}", text(n), text(addr)),
+        None => text(addr).into_owned(),
+    };
+    explain(&list, &ev, &who, "no postmap to look it up with")
+}
+
+/// Prints Postfix's answer and what decided; the exit status.
+fn explain(list: &MatchList, ev: &Evaluation, who: &str, unlooked: &str) -> ExitCode {
     ev.warnings.iter().for_each(|w| warn(w));
     let verdict = if ev.matched {
         "YES"
@@ -75,10 +140,10 @@ fn list(release: Release, pname: &[u8], patterns: &[u8], addr: &[u8]) -> ExitCod
     } else {
         "NO"
     };
-    println!("{}: {verdict}", text(addr));
+    println!("{who}: {verdict}");
     for &i in &ev.not_evaluated {
         println!(
-            "entry {} not evaluated: {}: pfinet does not look up tables; taken as no match",
+            "entry {} not evaluated: {}: {unlooked}; taken as no match",
             i + 1,
             text(&list.entries[i].text)
         );
@@ -92,8 +157,13 @@ fn list(release: Release, pname: &[u8], patterns: &[u8], addr: &[u8]) -> ExitCod
                 .map(|(f, l)| format!(" ({}, line {l})", text(f)))
                 .unwrap_or_default();
             let how = if ev.error { "failed at" } else { "decided by" };
+            let table = ev
+                .table_detail
+                .as_ref()
+                .map(|d| format!(" -> {}", text(d)))
+                .unwrap_or_default();
             println!(
-                "{how} entry {} of {}: {}{source}",
+                "{how} entry {} of {}: {}{source}{table}",
                 i + 1,
                 list.entries.len(),
                 text(&e.text)
@@ -149,7 +219,7 @@ fn cidr(release: Release, file: &[u8], addr: &[u8]) -> ExitCode {
 
 /// Runs the command.
 pub fn run(argv: &[Vec<u8>]) -> ExitCode {
-    let opts = ["--parameter", "--cidr", "--postfix-version"];
+    let opts = ["--parameter", "--cidr", "--postfix-version", "--config"];
     let a = match crate::args::parse(argv, &opts, &[], USAGE) {
         Ok(a) => a,
         Err(code) => return code,
@@ -158,6 +228,9 @@ pub fn run(argv: &[Vec<u8>]) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
+    if let Some(dir) = a.get("--config") {
+        return config(release, dir, &a.operands);
+    }
     match (a.get("--cidr"), a.operands.as_slice()) {
         (Some(file), [addr]) => cidr(release, file, addr),
         (None, [patterns, addr]) => list(
