@@ -243,3 +243,66 @@ fn failing<K>(painted: &[(K, K, u32)]) -> bool {
         .iter()
         .any(|&(_, _, code)| matches!(decode(code), Some(Hit::Error(_))))
 }
+
+/// A run of a match list's address patterns (see [`list_runs`]): its
+/// patterns `first..end` and each family's partition, as (first address,
+/// the pattern that decides and how, or None), adjacent equal ranges
+/// merged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    /// The run's first pattern.
+    pub first: usize,
+    /// Past its last pattern.
+    pub end: usize,
+    /// The IPv4 partition (addresses in the low 32 bits).
+    pub v4: Vec<(Key, Option<Hit>)>,
+    /// The IPv6 partition.
+    pub v6: Vec<(Key, Option<Hit>)>,
+}
+
+/// The runs of address patterns of a match list, split at `type:table`
+/// patterns and at those `separate` names (a host name in a namadr list):
+/// for `pfinet lint --minimal`, which may rewrite a run but keeps every
+/// separator in its place. Each run is compiled alone.
+pub fn list_runs<P: AsRef<[u8]>>(
+    patterns: &[P],
+    ipv6: bool,
+    separate: impl Fn(usize) -> bool,
+) -> Vec<Run> {
+    let mut runs = Vec::new();
+    let mut first = 0;
+    for i in 0..=patterns.len() {
+        let split = i == patterns.len() || {
+            let text = patterns[i].as_ref();
+            let bangs = text.iter().take_while(|&&c| c == b'!').count();
+            is_dictionary(&text[bangs..]) || separate(i)
+        };
+        if !split {
+            continue;
+        }
+        let mut ranges = Ranges::default();
+        for (j, p) in patterns.iter().enumerate().take(i).skip(first) {
+            paint_one(&mut ranges, j, p.as_ref(), ipv6);
+        }
+        let tables = ranges.finish();
+        runs.push(Run {
+            first,
+            end: i,
+            v4: merged(&tables.v4.parts()),
+            v6: merged(&tables.v6.parts()),
+        });
+        first = i + 1;
+    }
+    runs
+}
+
+fn merged<K: IndexKey>(parts: &Parts<'_, K>) -> Vec<(Key, Option<Hit>)> {
+    let mut out: Vec<(Key, Option<Hit>)> = Vec::new();
+    for (&start, &code) in parts.starts.iter().zip(parts.hits) {
+        let hit = decode(code);
+        if out.last().is_none_or(|l| l.1 != hit) {
+            out.push((start.into(), hit));
+        }
+    }
+    out
+}

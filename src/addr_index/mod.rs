@@ -56,7 +56,7 @@ mod table;
 mod tests;
 
 pub use cidr::{CidrBuilder, CidrRule, CidrTable, CidrView, TooManyRules};
-pub use coverage::{EntryCoverage, cidr_coverage, list_coverage};
+pub use coverage::{EntryCoverage, Run, cidr_coverage, list_coverage, list_runs};
 pub use list::{MatchList, Step};
 pub use minimal::{NO_VALUE, minimal_prefixes};
 pub use table::{IndexKey, Parts};

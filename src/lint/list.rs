@@ -124,7 +124,7 @@ pub fn lint_list(
 
 /// The list's patterns as Postfix's list holds them (a `/file` that could
 /// not be opened is Postfix's surrogate table), borrowed where they can be.
-fn patterns(list: &MatchList) -> Vec<Cow<'_, [u8]>> {
+pub(super) fn patterns(list: &MatchList) -> Vec<Cow<'_, [u8]>> {
     list.entries
         .iter()
         .map(|e| match (&e.kind, e.positive) {

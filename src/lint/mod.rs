@@ -16,10 +16,12 @@
 mod cidr;
 mod list;
 mod minimal;
+mod minimal_list;
 
 pub use cidr::lint_cidr;
 pub use list::{ListKind, lint_list};
 pub use minimal::{How, Minimal, NotWritten, minimal_cidr};
+pub use minimal_list::{MinimalList, minimal_list};
 
 use crate::addr_index::EntryCoverage;
 

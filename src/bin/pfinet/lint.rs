@@ -6,7 +6,8 @@ use crate::matching::{read_file, release};
 use crate::parameters::kind_of;
 use crate::{IPV6, fatal, text};
 use pfinet::internal::lint::{
-    Finding, How, NotWritten, Report, Severity, lint_cidr, lint_list, minimal_cidr,
+    Finding, How, ListKind, NotWritten, Report, Severity, lint_cidr, lint_list, minimal_cidr,
+    minimal_list,
 };
 use pfinet::internal::match_list::MatchList;
 use pfinet::internal::postfix_release::Release;
@@ -29,10 +30,11 @@ const USAGE: &str = "usage: pfinet lint [--json | --minimal] [--postfix-version 
                     expands it (`postconf -c DIR -x -h`; PFINET_POSTCONF names
                     the postconf)
   --json            one JSON object instead: file or parameter, rules, findings
-  --minimal         write the smallest equivalent cidr table instead: the rules
-                    that decide, or the fewest prefixes, whichever is smaller,
-                    written only once proven equivalent (both compiled, every
-                    range compared)
+  --minimal         write the smallest equivalent table or list instead: the
+                    entries that decide, or the fewest prefixes, whichever is
+                    smaller (a list's tables and host names stay in place, one
+                    entry per line), written only once proven equivalent (both
+                    compiled, every range compared)
   --postfix-version X.Y  read the input as that Postfix release does
   Exit status: 1 when a warning was found, 0 when none, 2 on error.";
 
@@ -52,7 +54,7 @@ pub fn run(argv: &[Vec<u8>]) -> ExitCode {
             return fatal(b"lint --list takes no FILE and no --config (see --help)");
         }
         let pname = a.get("--parameter").unwrap_or(b"mynetworks");
-        return list(release, pname, patterns, a.flag("--json"));
+        return list(release, pname, patterns, output(&a));
     }
     if let Some(dir) = a.get("--config") {
         let [pname] = a.operands.as_slice() else {
@@ -67,7 +69,7 @@ pub fn run(argv: &[Vec<u8>]) -> ExitCode {
             Ok(v) => v,
             Err(why) => return fatal(&why),
         };
-        return list(release, pname, &value, a.flag("--json"));
+        return list(release, pname, &value, output(&a));
     }
     let [file] = a.operands.as_slice() else {
         return fatal(b"lint needs one FILE, --list or --config (see --help)");
@@ -125,8 +127,24 @@ fn minimal(release: Release, file: &[u8], data: &[u8]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// What to write: findings, as JSON, or the minimal input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Findings,
+    Json,
+    Minimal,
+}
+
+fn output(a: &crate::args::Args) -> Output {
+    match (a.flag("--json"), a.flag("--minimal")) {
+        (_, true) => Output::Minimal,
+        (true, false) => Output::Json,
+        (false, false) => Output::Findings,
+    }
+}
+
 /// Lints match list `patterns` of parameter `pname`.
-fn list(release: Release, pname: &[u8], patterns: &[u8], json: bool) -> ExitCode {
+fn list(release: Release, pname: &[u8], patterns: &[u8], out: Output) -> ExitCode {
     let kind = match kind_of(pname) {
         Ok(k) => k,
         Err(code) => return code,
@@ -135,10 +153,45 @@ fn list(release: Release, pname: &[u8], patterns: &[u8], json: bool) -> ExitCode
         Ok(l) => l,
         Err(why) => return fatal(&why),
     };
+    if out == Output::Minimal {
+        return minimal_of_list(&list, kind);
+    }
     let Ok(report) = lint_list(&list, kind, IPV6, &mut read_file) else {
         return fatal(&[pname, b": too many entries to compile"].concat());
     };
-    print(&text(pname), "parameter", &report, json)
+    print(&text(pname), "parameter", &report, out == Output::Json)
+}
+
+/// `--minimal` for a list: one entry per line on stdout (a /file's form),
+/// what it is on stderr.
+fn minimal_of_list(list: &MatchList, kind: ListKind) -> ExitCode {
+    use std::io::Write;
+    let reparse = |t: &[u8]| MatchList::parse(list.release, &list.pname, t, &mut read_file);
+    let m = match minimal_list(list, kind, IPV6, &reparse) {
+        Ok(m) => m,
+        Err(NotWritten::TooLarge) => {
+            return fatal(&[&list.pname, b": too many entries to compile".as_slice()].concat());
+        }
+        Err(NotWritten::Unproven(why)) => {
+            let head = b": no smaller list could be proven equivalent: ".as_slice();
+            return fatal(&[&list.pname, head, why.as_bytes()].concat());
+        }
+    };
+    let mut text_out = m.entries.join(&b"\n"[..]);
+    if !text_out.is_empty() {
+        text_out.push(b'\n');
+    }
+    if std::io::stdout().write_all(&text_out).is_err() {
+        return fatal(b"write error on standard output");
+    }
+    eprintln!(
+        "pfinet: {}: {} entries, minimal {}; proven equivalent over {} ranges",
+        text(&list.pname),
+        m.entries_in,
+        m.entries.len(),
+        m.ranges
+    );
+    ExitCode::SUCCESS
 }
 
 /// Prints the findings about `what` (a file or a parameter, `field` in
