@@ -1,7 +1,7 @@
 //! The pfinet-patched Postfix against stock Postfix of the same release, for
 //! every supported release (tests/common postfix_versions()), in network
 //! namespaces (root only; CI runs as root). Both trees of a release come
-//! from `scripts/postfix-pfinet.sh --version VERSION --build-only`, run once
+//! from `scripts/postfix-pfinet.sh --version VERSION`, run once
 //! per release (it is idempotent; when it fails, the tests fail).
 //!
 //! * `postconf_mynetworks_patched_equals_stock`: the real `postconf`
@@ -71,7 +71,7 @@ fn build_trees(version: &str) -> Trees {
     std::fs::create_dir_all(log.parent().unwrap()).unwrap();
     let out = Command::new("bash")
         .arg(repo().join("scripts/postfix-pfinet.sh"))
-        .args(["--version", version, "--build-only"])
+        .args(["--version", version])
         // cargo sets it for test processes; Postfix's makedefs refuses to
         // build under it.
         .env_remove("LD_LIBRARY_PATH")
@@ -133,7 +133,7 @@ fn require_root() {
     assert!(
         euid == 0,
         "tests/postfix_netns.rs must run as root (euid is {euid}): it builds Postfix with \
-         scripts/postfix-pfinet.sh (apt, runuser), creates network namespaces and runs a \
+         scripts/postfix-pfinet.sh (apt, useradd), creates network namespaces and runs a \
          mail server; run `sudo cargo test --test postfix_netns`"
     );
     common::netns::require_root("postfix_netns");
