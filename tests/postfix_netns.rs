@@ -211,30 +211,6 @@ fn batch_from_netns_mynetworks(name: &str) -> String {
     body.to_string()
 }
 
-/// [`Netns::settled_snapshot`], once every link that is up has its
-/// carrier too (a veth end whose peer is up gets LOWER_UP from the
-/// kernel's linkwatch work, some time later under load, and then its
-/// link-local address; `ip` shows NO-CARRIER beside LOWER_UP until the
-/// operational state follows, seen under CI load): only `ve` of the down
-/// topology is up without a peer that is up.
-fn fully_settled(ns: &Netns) -> Snapshot {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let s = ns.settled_snapshot();
-        let waiting = s.links.values().find(|l| {
-            let carrier = l.has("LOWER_UP") && !l.has("NO-CARRIER");
-            l.has("UP") && !carrier && !l.has("LOOPBACK") && l.name != "ve"
-        });
-        match waiting {
-            None => return s,
-            Some(l) if Instant::now() > deadline => {
-                panic!("{}: {} is up without carrier: {s:#?}", ns.name, l.name)
-            }
-            Some(_) => std::thread::sleep(Duration::from_millis(50)),
-        }
-    }
-}
-
 struct Topo {
     name: &'static str,
     batch: String,
@@ -322,7 +298,7 @@ struct TopoResult {
 fn run_postconf_topology(t: &Topo, trees: &Trees, root: &Path) -> TopoResult {
     let began = Instant::now();
     let ns = Netns::new(&t.batch);
-    let snap = fully_settled(&ns);
+    let snap = ns.settled_snapshot();
     for a in t
         .two
         .split([',', ' '])
