@@ -28,7 +28,7 @@
  *
  * Build: gcc -Wall -Wextra -Werror -shared -fPIC -o fault_shim.so
  *        fault_shim.c -ldl
- * Used by scripts/postfix-pfinet.sh (PFINET_FAULT=noipv6) and
+ * Used by tests/postfix_pfinet.rs (PFINET_FAULT=noipv6) and
  * tests/faults.rs.
  */
 #define _GNU_SOURCE

@@ -7,7 +7,7 @@
 #
 # c_tests/bench_open.c is linked twice: with stock Postfix's libglobal.a and
 # libutil.a (scripts/stock-postfix.sh) and with the patched tree's
-# (scripts/postfix-pfinet.sh --build-only: Postfix built with -DUSE_PFINET
+# (scripts/postfix-pfinet.sh: Postfix built with -DUSE_PFINET
 # and libpfinet.a), so each side runs its own dict_cidr_open(),
 # addr_match_list_init() and namadr_list_init(). Every measurement is a
 # fresh process; each cell is the median of R runs (default 3). For each
@@ -40,7 +40,7 @@ done
 
 cache=$(bash scripts/stock-postfix.sh --version "$version" | tail -n1)
 stock=$cache/stock
-bash scripts/postfix-pfinet.sh --version "$version" --build-only >/dev/null
+bash scripts/postfix-pfinet.sh --version "$version" >/dev/null
 base=${PFINET_CACHE:-$PWD/.cache/postfix}
 patched=$base/$version-pfinet/patched
 libpfinet=$PWD/target/postfix-pfinet/release/libpfinet.a

@@ -61,7 +61,7 @@ die() { echo "bench-smtpd: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (network namespaces)"
 [ "$clients" -le 60000 ] || die "at most 60000 clients"
 
-bash scripts/postfix-pfinet.sh --version "$version" --build-only >/dev/null
+bash scripts/postfix-pfinet.sh --version "$version" >/dev/null
 base=${PFINET_CACHE:-$PWD/.cache/postfix}
 cargo build --release --quiet --bin pfinet
 pfinet_cmd=$PWD/target/release/pfinet

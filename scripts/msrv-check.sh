@@ -29,7 +29,8 @@ pkgs=(rustc-web cargo-web libstd-rust-web-dev libstd-rust-web-1.85)
 log() { echo "msrv-check: $*" >&2; }
 
 installed() {   # installed <pkg>: its installed version, or nothing
-    dpkg-query -W -f='${Status} ${Version}' "$1" 2>/dev/null |
+    # dpkg-query fails for a package it has never seen: nothing, not an exit.
+    { dpkg-query -W -f='${Status} ${Version}' "$1" 2>/dev/null || true; } |
         sed -n 's/^install ok installed //p'
 }
 

@@ -14,13 +14,15 @@
 #     injection (faults, root) and the thread stress test (threads).
 #   - Postfix 3.7.11, 3.8.6, 3.10.13 and 3.11.6 built with pfinet (patches/;
 #     3.8.6 and 3.11.6 from the tarballs in $PFINET_POSTFIX_SOURCES, default
-#     ../shared/postfix-src beside the repository): Postfix's own unit tests
-#     and postmap -q on cidr tables, stock and patched trees
-#     (scripts/postfix-pfinet.sh, before cargo test); on those trees the
-#     nm/ld proof of the swap and postconf mynetworks stock vs patched
-#     (tests/postfix_pfinet.rs, in cargo test); the struct layouts against
-#     each stock tree's headers (tests/layout.rs); and 3.10.13 built shared
-#     as distributions do (tests/postfix_shared.rs).
+#     ../shared/postfix-src beside the repository): stock and patched trees
+#     (scripts/postfix-pfinet.sh, before cargo test, which only builds);
+#     on those trees, in cargo test, Postfix's own unit tests
+#     (tests/postfix_unit_tests.rs), postmap -q on random cidr tables
+#     (tests/postfix_cidr_tables.rs), the nm/ld proof of the swap and
+#     postconf mynetworks stock vs patched (tests/postfix_pfinet.rs); the
+#     struct layouts against each stock tree's headers (tests/layout.rs);
+#     and 3.10.13 built shared as distributions do
+#     (tests/postfix_shared.rs).
 #   - the differential fuzz targets (fuzz/), each for 5 s (scripts/fuzz.sh),
 #     with the stock side from the oldest and from the newest release.
 #   - Debian's postfix packages for trixie and bookworm rebuilt with pfinet
@@ -59,8 +61,10 @@ bash scripts/msrv-check.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-# Postfix built with pfinet, every supported release (POSTFIX_VERSIONS);
-# also builds the trees tests/postfix_pfinet.rs and tests/postfix_netns.rs use.
+# Postfix built with pfinet, every supported release (POSTFIX_VERSIONS):
+# the stock and patched trees that tests/postfix_unit_tests.rs,
+# tests/postfix_cidr_tables.rs, tests/postfix_pfinet.rs and
+# tests/postfix_netns.rs check (cargo test, below).
 # A release whose source cannot be had here (postfix-pfinet.sh exit 3: no
 # tarball in $PFINET_POSTFIX_SOURCES) is left out of every check and counted
 # in the last line; with PFINET_REQUIRE_ALL_RELEASES set (.ci/run) it fails
@@ -93,8 +97,11 @@ done
 for set in "${feature_sets[@]}"; do
     cargo build --quiet --lib --no-default-features --features "$set${set:+,}postfix" --target-dir target/features
 done
-# Includes tests/postfix_pfinet.rs: the nm/ld proof and postconf mynetworks
-# on the trees postfix-pfinet.sh built above (both releases).
+# Includes, on the trees postfix-pfinet.sh built above (every release
+# checked): Postfix's unit tests (tests/postfix_unit_tests.rs), the cidr
+# tables (tests/postfix_cidr_tables.rs), the nm/ld proof and postconf
+# mynetworks (tests/postfix_pfinet.rs); their release-check lines feed the
+# summary at the end.
 cargo test -- --nocapture 2>&1 | tee -a "$log"
 
 # Differential fuzzing, bounded: build, then each target for 5 s.

@@ -1,7 +1,7 @@
 //! The pfinet-patched Postfix against stock Postfix of the same release, for
 //! every supported release (tests/common postfix_versions()), in network
 //! namespaces (root only; CI runs as root). Both trees of a release come
-//! from `scripts/postfix-pfinet.sh --version VERSION --build-only`, run once
+//! from `scripts/postfix-pfinet.sh --version VERSION`, run once
 //! per release (it is idempotent; when it fails, the tests fail).
 //!
 //! * `postconf_mynetworks_patched_equals_stock`: the real `postconf`
@@ -71,7 +71,7 @@ fn build_trees(version: &str) -> Trees {
     std::fs::create_dir_all(log.parent().unwrap()).unwrap();
     let out = Command::new("bash")
         .arg(repo().join("scripts/postfix-pfinet.sh"))
-        .args(["--version", version, "--build-only"])
+        .args(["--version", version])
         // cargo sets it for test processes; Postfix's makedefs refuses to
         // build under it.
         .env_remove("LD_LIBRARY_PATH")
@@ -133,7 +133,7 @@ fn require_root() {
     assert!(
         euid == 0,
         "tests/postfix_netns.rs must run as root (euid is {euid}): it builds Postfix with \
-         scripts/postfix-pfinet.sh (apt, runuser), creates network namespaces and runs a \
+         scripts/postfix-pfinet.sh (apt, useradd), creates network namespaces and runs a \
          mail server; run `sudo cargo test --test postfix_netns`"
     );
     common::netns::require_root("postfix_netns");
@@ -209,30 +209,6 @@ fn batch_from_netns_mynetworks(name: &str) -> String {
         "{name}: unexpected escapes"
     );
     body.to_string()
-}
-
-/// [`Netns::settled_snapshot`], once every link that is up has its
-/// carrier too (a veth end whose peer is up gets LOWER_UP from the
-/// kernel's linkwatch work, some time later under load, and then its
-/// link-local address; `ip` shows NO-CARRIER beside LOWER_UP until the
-/// operational state follows, seen under CI load): only `ve` of the down
-/// topology is up without a peer that is up.
-fn fully_settled(ns: &Netns) -> Snapshot {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let s = ns.settled_snapshot();
-        let waiting = s.links.values().find(|l| {
-            let carrier = l.has("LOWER_UP") && !l.has("NO-CARRIER");
-            l.has("UP") && !carrier && !l.has("LOOPBACK") && l.name != "ve"
-        });
-        match waiting {
-            None => return s,
-            Some(l) if Instant::now() > deadline => {
-                panic!("{}: {} is up without carrier: {s:#?}", ns.name, l.name)
-            }
-            Some(_) => std::thread::sleep(Duration::from_millis(50)),
-        }
-    }
 }
 
 struct Topo {
@@ -322,7 +298,7 @@ struct TopoResult {
 fn run_postconf_topology(t: &Topo, trees: &Trees, root: &Path) -> TopoResult {
     let began = Instant::now();
     let ns = Netns::new(&t.batch);
-    let snap = fully_settled(&ns);
+    let snap = ns.settled_snapshot();
     for a in t
         .two
         .split([',', ' '])

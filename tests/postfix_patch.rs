@@ -1,6 +1,7 @@
 //! patches/postfix-pfinet.patch: what it changes in Postfix, checked
-//! without building Postfix (scripts/postfix-pfinet.sh builds and tests the
-//! patched Postfix).
+//! without building Postfix (scripts/postfix-pfinet.sh builds the patched
+//! Postfix; tests/postfix_unit_tests.rs, tests/postfix_cidr_tables.rs and
+//! tests/postfix_pfinet.rs test it).
 //!
 //! - It touches exactly the files of ARCHITECTURE.md section 1 plus sys_defs.h,
 //!   and only adds lines; and two build files, makedefs and

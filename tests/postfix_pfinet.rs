@@ -2,8 +2,9 @@
 //! builds (`<cache>/<version>-pfinet/{stock,patched}`, `<cache>` being
 //! $PFINET_CACHE or .cache/postfix), for every supported release
 //! (POSTFIX_VERSIONS in scripts/postfix-versions.sh). The
-//! script fetches, patches, builds and runs Postfix's own unit tests; this
-//! file proves the rest:
+//! script fetches, patches and builds; Postfix's own unit tests, stock vs
+//! patched, are tests/postfix_unit_tests.rs, `postmap -q` on random cidr
+//! tables tests/postfix_cidr_tables.rs; this file proves the rest:
 //!
 //! - The swap, with nm and the linker (`swap_nm_ld`): libpfinet.a and
 //!   stock's libutil.a/libglobal.a define exactly the replaced symbols of
@@ -25,10 +26,11 @@
 //! A missing tree, or one built from another libpfinet.a than this
 //! checkout's target/postfix-pfinet/release/libpfinet.a, fails the test
 //! (run scripts/postfix-pfinet.sh --version V first, as scripts/test.sh
-//! does): nothing is skipped.
+//! does; tests/common/postfix_trees.rs): nothing is skipped.
 
 mod common;
 
+use common::postfix_trees::{Trees, assert_no_failures, clean_command, output, trees};
 use common::symbols::{Group, Symbol};
 use common::{c_shim, postfix_versions, repo};
 use std::collections::{BTreeMap, BTreeSet};
@@ -60,7 +62,8 @@ const REPLACED_OBJS: &[(&str, &[&str])] = &[
 /// The patched programs whose links are proven.
 const PROGRAMS: &[&str] = &["postconf/postconf", "smtpd/smtpd", "postscreen/postscreen"];
 
-/// The test drivers that ran Postfix's unit tests in the script.
+/// The test drivers that run Postfix's unit tests
+/// (tests/postfix_unit_tests.rs).
 const DRIVERS: &[&str] = &[
     "util/dict_open",
     "util/inet_addr_list",
@@ -68,66 +71,6 @@ const DRIVERS: &[&str] = &[
     "global/namadr_list",
     "global/server_acl",
 ];
-
-/// One release's trees.
-struct Trees {
-    version: String,
-    work: PathBuf,
-    stock: PathBuf,
-    patched: PathBuf,
-    libpfinet: PathBuf,
-}
-
-fn cache_base() -> PathBuf {
-    std::env::var_os("PFINET_CACHE").map_or_else(|| repo().join(".cache/postfix"), PathBuf::from)
-}
-
-/// The output of `cmd` (stdout); it must succeed.
-fn output(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The trees of `version`, which the script built with this checkout's
-/// libpfinet.a; anything else fails.
-fn trees(version: String) -> Trees {
-    let work = cache_base().join(format!("{version}-pfinet"));
-    let (stock, patched) = (work.join("stock"), work.join("patched"));
-    let run = format!(
-        "run scripts/postfix-pfinet.sh --version {version} (scripts/test.sh does, before cargo test)"
-    );
-    for tree in [&stock, &patched] {
-        assert!(
-            tree.join(".pfinet-stamp").is_file(),
-            "Postfix {version}: no built tree {}: {run}",
-            tree.display()
-        );
-    }
-    let libpfinet = repo().join("target/postfix-pfinet/release/libpfinet.a");
-    assert!(libpfinet.is_file(), "no {}: {run}", libpfinet.display());
-    let sha = output(Command::new("sha256sum").arg(&libpfinet));
-    let sha = sha.split_whitespace().next().unwrap();
-    let stamp = std::fs::read_to_string(patched.join(".pfinet-stamp")).unwrap();
-    assert!(
-        stamp.contains(sha) && stamp.contains(&format!(" {} ", libpfinet.display())),
-        "Postfix {version}: {} was built from another libpfinet.a than {} \
-         (stamp: {stamp}): {run}",
-        patched.display(),
-        libpfinet.display()
-    );
-    Trees {
-        version,
-        work,
-        stock,
-        patched,
-        libpfinet,
-    }
-}
 
 /// (member or file, symbol) for each defined global symbol (`nm -A -g
 /// --defined-only`), in nm's order.
@@ -442,9 +385,27 @@ fn swap(t: &Trees, symbols: &[Symbol], fail: &mut Vec<String>) {
         }
     }
 
-    // (e) The test drivers that ran Postfix's tests: the same nm -l check.
+    // (e) The test drivers that run Postfix's tests: the same nm -l check.
+    // Built here when the unit tests (tests/postfix_unit_tests.rs, which
+    // may run after this file) have not built them yet: `make DRIVER` in
+    // the patched tree, as "make tests" does.
     for drv in DRIVERS {
         let exe = t.patched.join("src").join(drv);
+        if !exe.is_file() {
+            let (dir, name) = drv.split_once('/').unwrap();
+            let made = clean_command("make")
+                .args(["-s", name, "MAKELEVEL="])
+                .current_dir(t.patched.join("src").join(dir))
+                .output()
+                .expect("make");
+            if !made.status.success() {
+                fail.push(format!(
+                    "make {drv} in {}: {}",
+                    t.patched.display(),
+                    String::from_utf8_lossy(&made.stderr)
+                ));
+            }
+        }
         if !exe.is_file() {
             fail.push(format!("no test driver {}", exe.display()));
             continue;
@@ -493,12 +454,7 @@ fn swap_nm_ld() {
             );
         }
     }
-    assert!(
-        fail.is_empty(),
-        "{} failure(s):\n  {}",
-        fail.len(),
-        fail.join("\n  ")
-    );
+    assert_no_failures(&fail);
 }
 
 /// stdout, stderr and exit status of a postconf run.
@@ -626,10 +582,5 @@ fn postconf_mynetworks() {
             );
         }
     }
-    assert!(
-        fail.is_empty(),
-        "{} failure(s):\n  {}",
-        fail.len(),
-        fail.join("\n  ")
-    );
+    assert_no_failures(&fail);
 }

@@ -5,6 +5,7 @@
 pub mod driver_cases;
 pub mod ial;
 pub mod netns;
+pub mod postfix_trees;
 pub mod symbols;
 
 use std::path::{Path, PathBuf};

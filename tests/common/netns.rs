@@ -278,6 +278,8 @@ impl Drop for Netns {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IfLink {
     pub name: String,
+    /// A veth's peer, as `ip` names it after the `@` (`vb@va`: `va`).
+    pub peer: Option<String>,
     pub flags: Vec<String>,
 }
 
@@ -333,7 +335,10 @@ impl Snapshot {
             let mut t = line.split_whitespace();
             let idx = ifindex(t.next().unwrap());
             let name = t.next().unwrap().trim_end_matches(':');
-            let name = name.split('@').next().unwrap().to_string();
+            let (name, peer) = match name.split_once('@') {
+                Some((n, p)) => (n.to_string(), Some(p.to_string())),
+                None => (name.to_string(), None),
+            };
             let flags = t.next().unwrap();
             let flags = flags
                 .trim_start_matches('<')
@@ -342,7 +347,7 @@ impl Snapshot {
                 .filter(|f| !f.is_empty())
                 .map(String::from)
                 .collect();
-            links.insert(idx, IfLink { name, flags });
+            links.insert(idx, IfLink { name, peer, flags });
         }
         let mut addrs = Vec::new();
         // 3: va    inet 10.20.30.40 peer 10.20.30.41/30 scope global va\  valid_lft ...
@@ -390,11 +395,6 @@ impl Snapshot {
         (v4, self.addrs.len() - v4)
     }
 
-    /// Why the kernel may still change the namespace by itself, if it
-    /// may: a link that has carrier but no IPv6 link-local address yet
-    /// (addrconf adds it from the linkwatch work, asynchronously, some time
-    /// after `ip link set up`), or a tentative address (none should be:
-    /// DAD is off).
     /// What differs from `before`, one line per link or address that
     /// appeared, went or changed (for a fixture that moved under a test).
     pub fn changes(&self, before: &Snapshot) -> String {
@@ -429,7 +429,26 @@ impl Snapshot {
         out
     }
 
+    /// Why the kernel may still change the namespace by itself, if it
+    /// may: a veth that is up, with its peer up, but has no carrier yet
+    /// (the kernel's linkwatch work gives it LOWER_UP some time later,
+    /// much later under load, and `ip` shows NO-CARRIER beside LOWER_UP
+    /// until the operational state follows); a link that has carrier but
+    /// no IPv6 link-local address yet (addrconf adds it from the linkwatch
+    /// work, asynchronously, some time after `ip link set up`); or a
+    /// tentative address (none should be: DAD is off).
     pub fn unsettled(&self) -> Option<String> {
+        for l in self.links.values() {
+            let peer_up = l
+                .peer
+                .as_ref()
+                .and_then(|p| self.links.values().find(|o| &o.name == p))
+                .is_some_and(|p| p.has("UP"));
+            let carrier = l.has("LOWER_UP") && !l.has("NO-CARRIER");
+            if l.has("UP") && peer_up && !carrier {
+                return Some(format!("{} is waiting for its carrier", l.name));
+            }
+        }
         for (idx, l) in &self.links {
             // veth reports NO-CARRIER and LOWER_UP together while its carrier
             // comes up.
