@@ -31,7 +31,7 @@ pub struct EntryCoverage {
     /// address of its family (`0.0.0.0/0`, `::/0`, a `!` of nothing).
     pub everything: bool,
     /// Rules only: the earlier entries that decide the covered addresses
-    /// this one does not, in entry order, at most [`DECIDERS`].
+    /// this one does not, in entry order, at most 8.
     pub deciders: Vec<usize>,
     /// Whether there are more deciders than listed.
     pub more_deciders: bool,
@@ -41,7 +41,7 @@ pub struct EntryCoverage {
 }
 
 /// The most earlier deciders listed per entry.
-pub const DECIDERS: usize = 8;
+const DECIDERS: usize = 8;
 
 /// Partition ranges looked at per entry, at most: a rule that covers many
 /// small ranges of earlier rules lists the first ones it meets.

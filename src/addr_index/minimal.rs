@@ -2,7 +2,7 @@
 //!
 //! For `pfinet lint --minimal`: a family's partition, each range with a
 //! value (a cidr table's result, a match list's match or `!`match), or
-//! [`NO_VALUE`] where no entry decides, becomes the shortest list of
+//! [`NO_ANSWER`] where no entry decides, becomes the shortest list of
 //! prefixes that gives every address the same value under longest-prefix
 //! match, which is first match when the prefixes come longest first
 //! ([`minimal_prefixes`]).
@@ -22,7 +22,7 @@ use super::{Key, family_max};
 use crate::cidr_match::Family;
 
 /// No entry decides: the lookup goes on (or ends without a match).
-pub const NO_VALUE: u32 = u32::MAX;
+pub(crate) const NO_ANSWER: u32 = u32::MAX;
 
 /// A prefix of the output: its first address (IPv4 in the low 32 bits),
 /// its length, and its value.
@@ -31,7 +31,7 @@ pub type Prefix = (Key, u32, u32);
 /// The fewest prefixes, longest first (then by address), that give each
 /// address of `family` the value of the range of `ranges` holding it
 /// (`(first address, value)`, sorted, the first at 0), or none for
-/// [`NO_VALUE`].
+/// [`NO_ANSWER`].
 pub fn minimal_prefixes(ranges: &[(Key, u32)], family: Family) -> Vec<Prefix> {
     let mut o = Ortc {
         ranges,
@@ -41,7 +41,7 @@ pub fn minimal_prefixes(ranges: &[(Key, u32)], family: Family) -> Vec<Prefix> {
     };
     if !ranges.is_empty() {
         if let Walked::Node(root) = o.walk(0, 0) {
-            o.assign(root, NO_VALUE);
+            o.assign(root, NO_ANSWER);
         }
     }
     o.out
@@ -103,7 +103,7 @@ impl Ortc<'_> {
     fn walk(&mut self, lo: Key, len: u32) -> Walked {
         let hi = self.last(lo, len);
         if let Some(v) = self.single(lo, hi) {
-            if v == NO_VALUE {
+            if v == NO_ANSWER {
                 return Walked::Valueless;
             }
             return self.push(vec![v], None, lo, len);
@@ -122,7 +122,7 @@ impl Ortc<'_> {
                 // are written now, under no value, and forgotten.
                 for w in [a, b] {
                     if let Walked::Node(n) = w {
-                        self.assign(n, NO_VALUE);
+                        self.assign(n, NO_ANSWER);
                     }
                 }
                 self.nodes.truncate(first);
@@ -185,27 +185,27 @@ mod tests {
                 };
                 addr >= lo && addr <= lo | span
             })
-            .map_or(NO_VALUE, |p| p.2)
+            .map_or(NO_ANSWER, |p| p.2)
     }
 
     #[test]
     fn siblings_merge_and_holes_stay() {
         // 10.0.0.0/9 and 10.128.0.0/9 with one value: one /8.
-        let r = [(0, NO_VALUE), (0x0a00_0000, 1), (0x0b00_0000, NO_VALUE)];
+        let r = [(0, NO_ANSWER), (0x0a00_0000, 1), (0x0b00_0000, NO_ANSWER)];
         assert_eq!(minimal_prefixes(&r, Family::V4), vec![(0x0a00_0000, 8, 1)]);
         // A /8 with a /16 of another value inside: two prefixes.
         let r = [
-            (0, NO_VALUE),
+            (0, NO_ANSWER),
             (0x0a00_0000, 1),
             (0x0a01_0000, 2),
             (0x0a02_0000, 1),
-            (0x0b00_0000, NO_VALUE),
+            (0x0b00_0000, NO_ANSWER),
         ];
         let p = minimal_prefixes(&r, Family::V4);
         assert_eq!(p, vec![(0x0a01_0000, 16, 2), (0x0a00_0000, 8, 1)]);
         // Everything one value: 0.0.0.0/0.
         assert_eq!(minimal_prefixes(&[(0, 7)], Family::V4), vec![(0, 0, 7)]);
-        assert_eq!(minimal_prefixes(&[(0, NO_VALUE)], Family::V6), vec![]);
+        assert_eq!(minimal_prefixes(&[(0, NO_ANSWER)], Family::V6), vec![]);
     }
 
     #[test]
@@ -219,7 +219,7 @@ mod tests {
             seed
         };
         for _ in 0..200 {
-            let mut r: Vec<(Key, u32)> = vec![(0, NO_VALUE)];
+            let mut r: Vec<(Key, u32)> = vec![(0, NO_ANSWER)];
             let mut at = 0u128;
             while at < 255 {
                 at += 1 + u128::from(next() % 40);
@@ -227,7 +227,7 @@ mod tests {
                     break;
                 }
                 let v = match next() % 4 {
-                    0 => NO_VALUE,
+                    0 => NO_ANSWER,
                     v => v as u32,
                 };
                 r.push((at << 24, v));

@@ -58,7 +58,7 @@ mod tests;
 pub use cidr::{CidrBuilder, CidrRule, CidrTable, CidrView, TooManyRules};
 pub use coverage::{EntryCoverage, Run, cidr_coverage, list_coverage, list_runs};
 pub use list::{MatchList, Step};
-pub use minimal::{NO_VALUE, minimal_prefixes};
+pub(crate) use minimal::{NO_ANSWER, minimal_prefixes};
 pub use table::{IndexKey, Parts};
 use table::{Table, sweep};
 

@@ -14,7 +14,7 @@
 //! sampled).
 
 use crate::addr_index::IndexKey;
-use crate::addr_index::{CidrRule, CidrTable, NO_VALUE, Parts, cidr_coverage, minimal_prefixes};
+use crate::addr_index::{CidrRule, CidrTable, NO_ANSWER, Parts, cidr_coverage, minimal_prefixes};
 use crate::cidr_match::Family;
 use crate::dict_cidr::{Found, Values, read_rules};
 use crate::postfix_release::Release;
@@ -216,7 +216,7 @@ fn prefixes(want: &[Results<'_>; 2]) -> Vec<u8> {
         let ranges: Vec<(u128, u32)> = results
             .iter()
             .map(|&(start, v)| {
-                let id = v.map_or(NO_VALUE, |v| {
+                let id = v.map_or(NO_ANSWER, |v| {
                     *ids.entry(v).or_insert_with(|| {
                         names.push(v);
                         (names.len() - 1) as u32

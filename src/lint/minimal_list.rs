@@ -18,7 +18,7 @@
 //! compiled, and each run's partition, range by range with its answer,
 //! must be the input's.
 
-use crate::addr_index::{Hit, NO_VALUE, Run, list_runs, minimal_prefixes};
+use crate::addr_index::{Hit, NO_ANSWER, Run, list_runs, minimal_prefixes};
 use crate::cidr_match::Family;
 use crate::match_list::{Kind, MatchList};
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -152,7 +152,7 @@ fn rewrite(list: &MatchList, run: &Run, last: bool) -> Vec<Vec<u8>> {
                 let v = match a {
                     Answer::Match => 0,
                     Answer::NoMatch => 1,
-                    Answer::Next => NO_VALUE,
+                    Answer::Next => NO_ANSWER,
                 };
                 (s, v)
             })
