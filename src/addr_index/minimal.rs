@@ -29,17 +29,18 @@ pub(crate) const NO_ANSWER: u32 = u32::MAX;
 pub type Prefix = (Key, u32, u32);
 
 /// The fewest prefixes, longest first (then by address), that give each
-/// address of `family` the value of the range of `ranges` holding it
-/// (`(first address, value)`, sorted, the first at 0), or none for
+/// address of `family` the value of the range holding it (ranges: first
+/// addresses `starts`, sorted, the first 0; their `values`), or none for
 /// [`NO_ANSWER`].
-pub fn minimal_prefixes(ranges: &[(Key, u32)], family: Family) -> Vec<Prefix> {
+pub fn minimal_prefixes(starts: &[Key], values: &[u32], family: Family) -> Vec<Prefix> {
     let mut o = Ortc {
-        ranges,
+        starts,
+        values,
         bits: family.bits() as u32,
         nodes: Vec::new(),
         out: Vec::new(),
     };
-    if !ranges.is_empty() {
+    if !starts.is_empty() {
         if let Walked::Node(root) = o.walk(0, 0) {
             o.assign(root, NO_ANSWER);
         }
@@ -68,7 +69,8 @@ enum Walked {
 }
 
 struct Ortc<'a> {
-    ranges: &'a [(Key, u32)],
+    starts: &'a [Key],
+    values: &'a [u32],
     bits: u32,
     nodes: Vec<Node>,
     out: Vec<Prefix>,
@@ -92,11 +94,9 @@ impl Ortc<'_> {
 
     /// The one value of addresses `lo..=hi`, if they have one.
     fn single(&self, lo: Key, hi: Key) -> Option<u32> {
-        let i = self.ranges.partition_point(|r| r.0 <= lo) - 1;
-        let next_start = self.ranges.get(i + 1).map(|r| r.0);
-        next_start
-            .is_none_or(|s| s > hi)
-            .then_some(self.ranges[i].1)
+        let i = self.starts.partition_point(|&s| s <= lo) - 1;
+        let next_start = self.starts.get(i + 1);
+        next_start.is_none_or(|&s| s > hi).then_some(self.values[i])
     }
 
     /// Bottom up: the subtree at prefix `lo`/`len`.
@@ -173,6 +173,12 @@ fn combine(a: &[u32], b: &[u32]) -> Vec<u32> {
 mod tests {
     use super::*;
 
+    fn prefixes(r: &[(Key, u32)], family: Family) -> Vec<Prefix> {
+        let starts: Vec<Key> = r.iter().map(|x| x.0).collect();
+        let values: Vec<u32> = r.iter().map(|x| x.1).collect();
+        minimal_prefixes(&starts, &values, family)
+    }
+
     /// The value the prefixes give `addr` (first match, longest first).
     fn value(prefixes: &[Prefix], bits: u32, addr: Key) -> u32 {
         prefixes
@@ -192,7 +198,7 @@ mod tests {
     fn siblings_merge_and_holes_stay() {
         // 10.0.0.0/9 and 10.128.0.0/9 with one value: one /8.
         let r = [(0, NO_ANSWER), (0x0a00_0000, 1), (0x0b00_0000, NO_ANSWER)];
-        assert_eq!(minimal_prefixes(&r, Family::V4), vec![(0x0a00_0000, 8, 1)]);
+        assert_eq!(prefixes(&r, Family::V4), vec![(0x0a00_0000, 8, 1)]);
         // A /8 with a /16 of another value inside: two prefixes.
         let r = [
             (0, NO_ANSWER),
@@ -201,11 +207,11 @@ mod tests {
             (0x0a02_0000, 1),
             (0x0b00_0000, NO_ANSWER),
         ];
-        let p = minimal_prefixes(&r, Family::V4);
+        let p = prefixes(&r, Family::V4);
         assert_eq!(p, vec![(0x0a01_0000, 16, 2), (0x0a00_0000, 8, 1)]);
         // Everything one value: 0.0.0.0/0.
-        assert_eq!(minimal_prefixes(&[(0, 7)], Family::V4), vec![(0, 0, 7)]);
-        assert_eq!(minimal_prefixes(&[(0, NO_ANSWER)], Family::V6), vec![]);
+        assert_eq!(prefixes(&[(0, 7)], Family::V4), vec![(0, 0, 7)]);
+        assert_eq!(prefixes(&[(0, NO_ANSWER)], Family::V6), vec![]);
     }
 
     #[test]
@@ -232,7 +238,7 @@ mod tests {
                 };
                 r.push((at << 24, v));
             }
-            let p = minimal_prefixes(&r, Family::V4);
+            let p = prefixes(&r, Family::V4);
             for a in 0..256u128 {
                 let addr = a << 24;
                 let want = r[r.partition_point(|x| x.0 <= addr) - 1].1;

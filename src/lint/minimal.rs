@@ -64,29 +64,44 @@ impl From<TooLarge> for NotWritten {
     }
 }
 
-/// A table as compiled: its rules, their logical lines, their results.
+/// A table as read: its rules, their logical lines (one buffer), the
+/// number of each rule's result in a [`Values`] kept beside it.
 struct Read {
     rules: Vec<CidrRule>,
-    lines: Vec<Vec<u8>>,
+    text: Vec<u8>,
+    ends: Vec<usize>,
     value_ids: Vec<u32>,
-    values: Values,
 }
 
-fn read(release: Release, mapname: &[u8], data: &[u8], ipv6: bool) -> Result<Read, TooLarge> {
+impl Read {
+    fn line(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+}
+
+fn read(
+    release: Release,
+    mapname: &[u8],
+    data: &[u8],
+    ipv6: bool,
+    values: &mut Values,
+) -> Result<Read, TooLarge> {
     let mut r = Read {
         rules: Vec::new(),
-        lines: Vec::new(),
+        text: Vec::new(),
+        ends: Vec::new(),
         value_ids: Vec::new(),
-        values: Values::default(),
     };
     let mut too_large = false;
     let opts = readlline::Options::of(release, false);
     read_rules(mapname, data, ipv6, opts, |f| {
         if let Found::Rule(_, text, rule, value) = f {
-            match r.values.intern(value) {
+            match values.intern(value) {
                 Some(id) => {
                     r.rules.push(rule);
-                    r.lines.push(text.to_vec());
+                    r.text.extend_from_slice(text);
+                    r.ends.push(r.text.len());
                     r.value_ids.push(id);
                 }
                 None => too_large = true,
@@ -99,57 +114,169 @@ fn read(release: Release, mapname: &[u8], data: &[u8], ipv6: bool) -> Result<Rea
     }
 }
 
-/// One family's partition, each range with its result's bytes (None: no
-/// rule decides), adjacent ranges with one result merged.
-type Results<'a> = Vec<(u128, Option<&'a [u8]>)>;
+/// A table's partitions, each range with its result (a number per
+/// distinct result, [`NO_ANSWER`] where no rule decides), adjacent ranges
+/// with one result merged: 20 bytes a range.
+struct Results<'v> {
+    /// Per family (IPv4, IPv6): the ranges' first addresses.
+    starts: [Vec<u128>; 2],
+    /// Per family: the ranges' results.
+    ids: [Vec<u32>; 2],
+    /// The results' texts, by number.
+    names: Vec<&'v [u8]>,
+}
 
-fn results<'a, K: IndexKey>(parts: &Parts<'_, K>, r: &'a Read) -> Results<'a> {
-    let mut out: Results<'a> = Vec::with_capacity(parts.starts.len());
+impl<'v> Results<'v> {
+    fn of(v4: &Parts<'_, u32>, v6: &Parts<'_, u128>, r: &Read, values: &'v Values) -> Self {
+        let mut number: HashMap<&'v [u8], u32> = HashMap::new();
+        let mut res = Results {
+            starts: [Vec::new(), Vec::new()],
+            ids: [Vec::new(), Vec::new()],
+            names: Vec::new(),
+        };
+        let mut add = |f: usize, start: u128, value: Option<&'v [u8]>| {
+            let id = value.map_or(NO_ANSWER, |v| {
+                *number.entry(v).or_insert_with(|| {
+                    res.names.push(v);
+                    (res.names.len() - 1) as u32
+                })
+            });
+            res.starts[f].push(start);
+            res.ids[f].push(id);
+            true
+        };
+        each_result(v4, r, values, |s, v| add(0, s, v));
+        each_result(v6, r, values, |s, v| add(1, s, v));
+        res
+    }
+
+    fn name(&self, id: u32) -> Option<&'v [u8]> {
+        (id != NO_ANSWER).then(|| self.names[id as usize])
+    }
+
+    fn ranges(&self) -> usize {
+        self.starts[0].len() + self.starts[1].len()
+    }
+}
+
+/// The ranges of a partition with their results, merged, one at a time
+/// (until `each` says stop: false).
+fn each_result<'v, K: IndexKey>(
+    parts: &Parts<'_, K>,
+    r: &Read,
+    values: &'v Values,
+    mut each: impl FnMut(u128, Option<&'v [u8]>) -> bool,
+) -> bool {
+    let mut last: Option<Option<&[u8]>> = None;
     for (i, &start) in parts.starts.iter().enumerate() {
-        let value = parts.entry(i).map(|e| r.values.get(r.value_ids[e]));
-        if out.last().is_none_or(|l| l.1 != value) {
-            out.push((start.into(), value));
+        let value = parts.entry(i).map(|e| values.get(r.value_ids[e]));
+        if last != Some(value) {
+            if !each(start.into(), value) {
+                return false;
+            }
+            last = Some(value);
         }
     }
-    out
+    true
 }
 
 /// The smallest table equivalent to the cidr table `data` (read from
-/// `mapname` as Postfix `release` does), proven so.
+/// `mapname` as Postfix `release` does), proven so. Memory: the input's
+/// rules and compiled table are gone before the output is read back.
 pub fn minimal_cidr(
     release: Release,
     mapname: &[u8],
     data: &[u8],
     ipv6: bool,
 ) -> Result<Minimal, NotWritten> {
-    let input = read(release, mapname, data, ipv6)?;
-    let table = CidrTable::new(&input.rules, true).ok_or(TooLarge)?;
-    let view = table.view();
-    let want = [results(&view.v4, &input), results(&view.v6, &input)];
-    let candidates = [
-        (How::Pruned, pruned(&input, &table)),
-        (How::Prefixes, prefixes(&want)),
-    ];
-    let mut order: Vec<&(How, Vec<u8>)> = candidates.iter().collect();
-    order.sort_by_key(|(how, text)| (rule_count(text), *how == How::Prefixes));
+    let mut values = Values::default();
+    let (rules_in, want, keep) = {
+        let input = read(release, mapname, data, ipv6, &mut values)?;
+        let table = CidrTable::new(&input.rules, true).ok_or(TooLarge)?;
+        let view = table.view();
+        let want = Results::of(&view.v4, &view.v6, &input, &values);
+        let keep = kept(&input, &table);
+        (input.rules.len(), want, keep)
+    };
+    let pruned_rules = keep.iter().filter(|&&k| k).count();
+    let mut prefixes = Some(prefixes(&want));
+    let fewer_prefixes = prefixes.as_deref().map_or(0, rule_count) < pruned_rules;
+    let order = match fewer_prefixes {
+        true => [How::Prefixes, How::Pruned],
+        false => [How::Pruned, How::Prefixes],
+    };
     let mut why = String::new();
-    for (how, text) in order {
-        let out = read(release, mapname, text, ipv6)?;
+    for how in order {
+        let text = match how {
+            How::Prefixes => prefixes.take().unwrap_or_default(),
+            How::Pruned => {
+                // Read again: the input's lines are not kept meanwhile.
+                let input = read(release, mapname, data, ipv6, &mut Values::default())?;
+                pruned_text(&input, &keep)
+            }
+        };
+        let mut out_values = Values::default();
+        let out = read(release, mapname, &text, ipv6, &mut out_values)?;
         let compiled = CidrTable::new(&out.rules, true).ok_or(TooLarge)?;
         let v = compiled.view();
-        let got = [results(&v.v4, &out), results(&v.v6, &out)];
-        if got == want {
-            return Ok(Minimal {
-                text: text.clone(),
-                rules_in: input.rules.len(),
-                rules_out: out.rules.len(),
-                how: *how,
-                ranges: want[0].len() + want[1].len(),
-            });
+        match same(&want, &v.v4, &v.v6, &out, &out_values) {
+            Ok(()) => {
+                return Ok(Minimal {
+                    text,
+                    rules_in,
+                    rules_out: out.rules.len(),
+                    how,
+                    ranges: want.ranges(),
+                });
+            }
+            Err(w) => why = w,
         }
-        why = first_difference(&want, &got);
     }
     Err(NotWritten::Unproven(why))
+}
+
+/// Whether the output's partitions give the wanted results, range for
+/// range (compared as they are walked, not stored); else where not.
+fn same(
+    want: &Results<'_>,
+    v4: &Parts<'_, u32>,
+    v6: &Parts<'_, u128>,
+    out: &Read,
+    values: &Values,
+) -> Result<(), String> {
+    same_family(0, want, v4, out, values)?;
+    same_family(1, want, v6, out, values)
+}
+
+fn same_family<K: IndexKey>(
+    f: usize,
+    want: &Results<'_>,
+    parts: &Parts<'_, K>,
+    out: &Read,
+    values: &Values,
+) -> Result<(), String> {
+    let family = ["IPv4", "IPv6"][f];
+    let (starts, ids) = (&want.starts[f], &want.ids[f]);
+    let mut i = 0;
+    let mut bad = None;
+    let walked = each_result(parts, out, values, |s, v| {
+        let same = i < starts.len() && starts[i] == s && want.name(ids[i]) == v;
+        if !same {
+            let input = (i < starts.len()).then(|| (starts[i], want.name(ids[i])));
+            bad = Some(format!(
+                "{family}: range {i}: input {input:?}, output {:?}",
+                (s, v)
+            ));
+            return false;
+        }
+        i += 1;
+        true
+    });
+    match bad {
+        Some(b) => Err(b),
+        None if walked && i == starts.len() => Ok(()),
+        None => Err(format!("{family}: {i} ranges, not {}", starts.len())),
+    }
 }
 
 fn rule_count(text: &[u8]) -> usize {
@@ -158,7 +285,7 @@ fn rule_count(text: &[u8]) -> usize {
 
 /// The input's rules that decide something, and the `if` blocks that
 /// still hold one of them.
-fn pruned(input: &Read, table: &CidrTable) -> Vec<u8> {
+fn kept(input: &Read, table: &CidrTable) -> Vec<bool> {
     let n = input.rules.len();
     let mut keep = vec![false; n];
     cidr_coverage(&input.rules, table, |i, c| {
@@ -183,22 +310,34 @@ fn pruned(input: &Read, table: &CidrTable) -> Vec<u8> {
             CidrRule::Match(..) => {}
         }
     }
-    let mut text = Vec::new();
-    for i in 0..n {
-        let kept = match input.rules[i] {
-            CidrRule::Endif => if_of[i] != NONE && keep[if_of[i]],
-            _ => keep[i],
-        };
-        if kept {
-            text.extend_from_slice(&input.lines[i]);
-            text.push(b'\n');
+    // An `endif` stays with its `if`.
+    for (i, rule) in input.rules.iter().enumerate() {
+        if matches!(rule, CidrRule::Endif) {
+            keep[i] = if_of[i] != NONE && keep[if_of[i]];
         }
     }
-    // `if`s left open run to the end: closed here, which changes nothing.
-    for &j in &open {
-        if keep[j] {
-            text.extend_from_slice(b"endif\n");
+    keep
+}
+
+/// The input's kept rules, as written; `if`s left open closed at the end
+/// (which changes nothing).
+fn pruned_text(input: &Read, keep: &[bool]) -> Vec<u8> {
+    let mut text = Vec::new();
+    let mut depth: usize = 0;
+    for (i, rule) in input.rules.iter().enumerate() {
+        if !keep[i] {
+            continue;
         }
+        match rule {
+            CidrRule::If(..) => depth += 1,
+            CidrRule::Endif => depth = depth.saturating_sub(1),
+            CidrRule::Match(..) => {}
+        }
+        text.extend_from_slice(input.line(i));
+        text.push(b'\n');
+    }
+    for _ in 0..depth {
+        text.extend_from_slice(b"endif\n");
     }
     text
 }
@@ -207,48 +346,19 @@ fn pruned(input: &Read, table: &CidrTable) -> Vec<u8> {
 const NONE: usize = usize::MAX;
 
 /// The fewest prefixes for the wanted results.
-fn prefixes(want: &[Results<'_>; 2]) -> Vec<u8> {
+fn prefixes(want: &Results<'_>) -> Vec<u8> {
     let mut text = Vec::new();
-    for (family, results) in [(Family::V4, &want[0]), (Family::V6, &want[1])] {
-        // A number per distinct result.
-        let mut ids: HashMap<&[u8], u32> = HashMap::new();
-        let mut names: Vec<&[u8]> = Vec::new();
-        let ranges: Vec<(u128, u32)> = results
-            .iter()
-            .map(|&(start, v)| {
-                let id = v.map_or(NO_ANSWER, |v| {
-                    *ids.entry(v).or_insert_with(|| {
-                        names.push(v);
-                        (names.len() - 1) as u32
-                    })
-                });
-                (start, id)
-            })
-            .collect();
-        for (lo, len, id) in minimal_prefixes(&ranges, family) {
+    for (f, family) in [Family::V4, Family::V6].into_iter().enumerate() {
+        for (lo, len, id) in minimal_prefixes(&want.starts[f], &want.ids[f], family) {
             let net = match family {
                 Family::V4 => format!("{}/{len}", Ipv4Addr::from(lo as u32)),
                 Family::V6 => format!("[{}]/{len}", Ipv6Addr::from(lo)),
             };
             text.extend_from_slice(net.as_bytes());
             text.push(b' ');
-            text.extend_from_slice(names[id as usize]);
+            text.extend_from_slice(want.names[id as usize]);
             text.push(b'\n');
         }
     }
     text
-}
-
-fn first_difference(want: &[Results<'_>; 2], got: &[Results<'_>; 2]) -> String {
-    for (f, (w, g)) in want.iter().zip(got).enumerate() {
-        if let Some(i) = (0..w.len().max(g.len())).find(|&i| w.get(i) != g.get(i)) {
-            return format!(
-                "family {}: range {i}: input {:?}, output {:?}",
-                if f == 0 { "IPv4" } else { "IPv6" },
-                w.get(i),
-                g.get(i)
-            );
-        }
-    }
-    String::new()
 }

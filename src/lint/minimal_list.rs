@@ -146,18 +146,16 @@ fn rewrite(list: &MatchList, run: &Run, last: bool) -> Vec<Vec<u8>> {
     };
     let mut prefixes = Vec::new();
     for (family, ranges) in [(Family::V4, &answers[0]), (Family::V6, &answers[1])] {
-        let values: Vec<(u128, u32)> = ranges
+        let starts: Vec<u128> = ranges.iter().map(|r| r.0).collect();
+        let values: Vec<u32> = ranges
             .iter()
-            .map(|&(s, a)| {
-                let v = match a {
-                    Answer::Match => 0,
-                    Answer::NoMatch => 1,
-                    Answer::Next => NO_ANSWER,
-                };
-                (s, v)
+            .map(|r| match r.1 {
+                Answer::Match => 0,
+                Answer::NoMatch => 1,
+                Answer::Next => NO_ANSWER,
             })
             .collect();
-        for (lo, len, v) in minimal_prefixes(&values, family) {
+        for (lo, len, v) in minimal_prefixes(&starts, &values, family) {
             let bang = if v == 1 { "!" } else { "" };
             let p = match (family, len) {
                 (Family::V4, 32) => format!("{}", Ipv4Addr::from(lo as u32)),
