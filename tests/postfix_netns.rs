@@ -25,6 +25,12 @@
 //!   literals. Relay is accepted from inside, refused from outside (554
 //!   5.7.1 Relay access denied), and every reply line of the patched
 //!   server equals stock's. Prints the decisions table.
+//! * `match_config_equals_smtpd`: the same setup, stock Postfix of the
+//!   oldest release, with a mynetworks that uses a `$parameter`, a `/file`
+//!   (a `!` address and an IPv6 network) and a `cidr:` table: each client's
+//!   relay decision by the real smtpd (`permit_mynetworks`) equals `pfinet
+//!   match --config CONF mynetworks CLIENT` (YES: relayed), which also names
+//!   the file line or cidr rule that decided.
 //!
 //! Everything stays inside the namespaces created here; every process
 //! started is stopped (the master's process group is killed by a guard,
@@ -669,7 +675,7 @@ fn user_ids(user: &str, group: &str) -> (u32, u32, u32) {
 }
 
 /// Config, queue and data directories of one Postfix instance.
-fn postfix_dirs(dir: &Path, tree: &Path) -> PathBuf {
+fn postfix_dirs(dir: &Path, tree: &Path, extra: &dyn Fn(&Path) -> String) -> PathBuf {
     use std::os::unix::fs::{PermissionsExt, chown};
     let (uid, gid, postdrop) = user_ids("postfix", "postdrop");
     let mode =
@@ -728,13 +734,14 @@ setgid_group = postdrop
 default_privs = nobody
 maillog_file = {}
 maillog_file_prefixes = {}
-",
+{}",
             d(&queue),
             d(&data),
             d(&tree.join("libexec")),
             d(&tree.join("bin")),
             d(&dir.join("maillog")),
             d(dir),
+            extra(&conf),
         ),
     );
     write_old(
@@ -896,6 +903,10 @@ fn rcpts() -> Vec<String> {
 
 /// Per (client, family): the session; and the server's mynetworks.
 struct ServerRun {
+    /// The instance's directory (removed when the run is dropped) and its
+    /// config directory.
+    _dir: Scratch,
+    conf: PathBuf,
     mynetworks: (String, i32),
     sessions: Vec<((&'static str, &'static str), Session)>,
     took: Duration,
@@ -904,7 +915,14 @@ struct ServerRun {
 /// The namespaces of the LANs made (also by runs that failed).
 static LAN_NAMES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-fn run_server(build: &'static str, tree: &Path, root: &Path) -> Result<ServerRun, String> {
+/// Runs a server of `tree` in a LAN of its own; `extra` writes files into
+/// the config directory and gives lines for the end of main.cf.
+fn run_server(
+    build: &'static str,
+    tree: &Path,
+    root: &Path,
+    extra: &dyn Fn(&Path) -> String,
+) -> Result<ServerRun, String> {
     let began = Instant::now();
     let lan = lan();
     LAN_NAMES
@@ -912,7 +930,7 @@ fn run_server(build: &'static str, tree: &Path, root: &Path) -> Result<ServerRun
         .unwrap()
         .extend([&lan.inside, &lan.outside, &lan.server].map(|n| n.name.clone()));
     let dir = Scratch::new(root, build);
-    let conf = postfix_dirs(&dir.0, tree);
+    let conf = postfix_dirs(&dir.0, tree, extra);
     let c = conf.to_str().unwrap();
     let mynetworks = lan.server.run(
         POSTCONF,
@@ -953,6 +971,8 @@ fn run_server(build: &'static str, tree: &Path, root: &Path) -> Result<ServerRun
     }
     drop(master);
     Ok(ServerRun {
+        _dir: dir,
+        conf,
         mynetworks,
         sessions,
         took: began.elapsed(),
@@ -977,8 +997,8 @@ fn smtp_relay_decisions(version: &str) {
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     // One after the other: each in a LAN of its own, nothing shared.
-    let stock = run_server("stock", &trees.stock, &root);
-    let patched = run_server("patched", &trees.patched, &root);
+    let stock = run_server("stock", &trees.stock, &root, &|_| String::new());
+    let patched = run_server("patched", &trees.patched, &root, &|_| String::new());
     no_namespace_left(&LAN_NAMES.lock().unwrap());
     let stock = stock.unwrap_or_else(|e| panic!("{e}"));
     let patched = patched.unwrap_or_else(|e| panic!("{e}"));
@@ -1077,5 +1097,93 @@ fn smtp_relay_decisions(version: &str) {
     println!(
         "release-check: Postfix {version}: SMTP relay: {n} replies of a real smtpd, patched \
          equals stock"
+    );
+}
+
+/// What mynetworks says for each client of the LAN, by the entry named:
+/// the inside IPv4 client is excluded by a `!` line of the /file, the
+/// inside IPv6 client is in its network, the outside IPv4 client is in the
+/// cidr table (through an `if` block), the outside IPv6 client nowhere.
+fn match_config_files(conf: &Path) -> String {
+    let c = conf.display();
+    write_old(
+        &conf.join("office"),
+        &format!("# office\n!{INSIDE4}\n[2001:db8:77:1::]/64\n"),
+    );
+    write_old(
+        &conf.join("clients.cidr"),
+        "# clients\nif 198.51.100.0/24\n198.51.100.0/28 OK\n198.51.100.16/28 OK\nendif\n",
+    );
+    format!(
+        "office = {c}/office\nmynetworks = 127.0.0.0/8 [::1]/128 $office cidr:{c}/clients.cidr\n"
+    )
+}
+
+#[test]
+fn match_config_equals_smtpd() {
+    require_root();
+    let versions = common::postfix_versions();
+    let version = &versions[0];
+    let trees = trees(version);
+    let root = std::env::temp_dir().join(format!("pfinet-match-config-{version}"));
+    std::fs::create_dir_all(&root).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let run = run_server("stock", &trees.stock, &root, &match_config_files);
+    no_namespace_left(&LAN_NAMES.lock().unwrap());
+    let run = run.unwrap_or_else(|e| panic!("{e}"));
+    let conf = run.conf.to_str().unwrap();
+    let postconf = trees.stock.join("bin/postconf");
+    let mut decided = Vec::new();
+    for ((who, fam), session) in &run.sessions {
+        let client = match (*who, *fam) {
+            ("inside", "IPv4") => INSIDE4,
+            ("inside", _) => INSIDE6,
+            (_, "IPv4") => OUTSIDE4,
+            _ => OUTSIDE6,
+        };
+        let relay = &session
+            .iter()
+            .find(|(cmd, _)| cmd == "RCPT TO:<b@elsewhere.example>")
+            .unwrap()
+            .1;
+        let relayed = relay.starts_with("250 ");
+        assert!(
+            relayed || relay.contains("Relay access denied"),
+            "{client}: {relay}"
+        );
+        let out = Command::new(env!("CARGO_BIN_EXE_pfinet"))
+            .args(["match", "--config", conf, "mynetworks", client])
+            .env("PFINET_POSTCONF", &postconf)
+            .env_remove("LD_LIBRARY_PATH")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let yes = text.starts_with(&format!("unknown/{client}: YES"));
+        assert_eq!(
+            yes, relayed,
+            "{client}: smtpd {relay:?}, pfinet match --config:\n{text}"
+        );
+        eprintln!(
+            "match --config vs smtpd: {client}: smtpd {relay}; pfinet: {}",
+            text.replace('\n', " | ")
+        );
+        decided.push((client, text));
+    }
+    // Each client by the entry the setup means.
+    let by = |client: &str| &decided.iter().find(|(c, _)| *c == client).unwrap().1;
+    assert!(by(INSIDE4).contains("/office, line 2)"), "{}", by(INSIDE4));
+    assert!(by(INSIDE6).contains("/office, line 3)"), "{}", by(INSIDE6));
+    assert!(
+        by(OUTSIDE4).contains("clients.cidr line 4: 198.51.100.16/28 OK"),
+        "{}",
+        by(OUTSIDE4)
+    );
+    assert!(
+        by(OUTSIDE6).contains("no entry matched"),
+        "{}",
+        by(OUTSIDE6)
     );
 }
