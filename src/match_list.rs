@@ -252,24 +252,27 @@ impl MatchList {
             }
             return Ok(());
         }
-        // Read first, then parse in order: Postfix reads a logical line,
-        // parses it, reads the next, and a fatal parse ends it all.
-        let mut events = Vec::new();
+        // Postfix reads a logical line, parses it, reads the next: a fatal
+        // parse ends it all, so nothing after it counts (not even a
+        // warning about a later line).
+        let mut fatal = None;
         // match_list.c calls readlline(buf, fp, 0): no line counter.
         let opts = readlline::Options::of(self.release, true);
         readlline::read_logical_lines(data, path, opts, |e| {
-            events.push(match e {
-                Event::Line(n, text) => Ok((n, text.to_vec())),
-                Event::Warning(w) => Err(w),
-            })
-        });
-        for e in events {
-            match e {
-                Ok((n, text)) => self.parse_into(&text, positive, Some((&name, n)), read_file)?,
-                Err(w) => self.messages.push((Severity::Warning, w)),
+            if fatal.is_some() {
+                return;
             }
-        }
-        Ok(())
+            match e {
+                Event::Line(n, text) => {
+                    let source = Some((&name, n));
+                    if let Err(f) = self.parse_into(text, positive, source, read_file) {
+                        fatal = Some(f);
+                    }
+                }
+                Event::Warning(w) => self.messages.push((Severity::Warning, w)),
+            }
+        });
+        fatal.map_or(Ok(()), Err)
     }
 
     /// match_list_match() with match_hostaddr() for `addr`: which entry

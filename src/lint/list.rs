@@ -25,7 +25,6 @@ use crate::addr_index::{EntryCoverage, list_coverage};
 use crate::cidr_match::{Family, parse_str};
 use crate::match_list::{Entry, Kind, MatchList};
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use super::cidr::host_bits;
 use super::{Finding, Name, Report, Severity, TooLarge, lint_cidr, rule_finding};
@@ -71,7 +70,7 @@ pub fn lint_list(
     let name_of = |j: usize| name(&list.entries[j], j);
     let mut everything = vec![false; patterns.len()];
     let mut fails = vec![false; patterns.len()];
-    let mut first_of: HashMap<(&[u8], bool), usize> = HashMap::new();
+    let dup_of = duplicates(list);
     let mut tables = Vec::new();
     list_coverage(&patterns, ipv6, |i, c| {
         let e = &list.entries[i];
@@ -92,15 +91,12 @@ pub fn lint_list(
                 tables.push(i);
                 not_checked(t)
             }
-            Kind::Address(p) => match first_of.get(&(p.as_slice(), e.positive)) {
-                Some(&j) => Some((
+            Kind::Address(p) => match dup_of[i] {
+                NONE => address_finding(p, c, kind, ipv6, (&everything, &fails), &name_of),
+                j => Some((
                     Severity::Warning,
-                    format!("duplicate of {}", name_of(j).one()),
+                    format!("duplicate of {}", name_of(j as usize).one()),
                 )),
-                None => {
-                    first_of.insert((p.as_slice(), e.positive), i);
-                    address_finding(p, c, kind, ipv6, (&everything, &fails), &name_of)
-                }
             },
         };
         if let Some((severity, text)) = found {
@@ -120,6 +116,33 @@ pub fn lint_list(
         findings,
         rules: list.entries.len(),
     })
+}
+
+/// No entry.
+const NONE: u32 = u32::MAX;
+
+/// For each address entry: the first earlier one with the same pattern
+/// and `!` (NONE when it is the first). One sort of the entry numbers,
+/// not a hash table of patterns.
+fn duplicates(list: &MatchList) -> Vec<u32> {
+    let key = |i: u32| {
+        let e = &list.entries[i as usize];
+        match &e.kind {
+            Kind::Address(p) => (p.as_slice(), e.positive),
+            _ => (&[][..], true),
+        }
+    };
+    let mut order: Vec<u32> = (0..list.entries.len() as u32)
+        .filter(|&i| matches!(list.entries[i as usize].kind, Kind::Address(_)))
+        .collect();
+    order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+    let mut dup_of = vec![NONE; list.entries.len()];
+    for same in order.chunk_by(|&a, &b| key(a) == key(b)) {
+        for &later in &same[1..] {
+            dup_of[later as usize] = same[0];
+        }
+    }
+    dup_of
 }
 
 /// The list's patterns as Postfix's list holds them (a `/file` that could
