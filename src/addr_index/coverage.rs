@@ -306,3 +306,23 @@ fn merged<K: IndexKey>(parts: &Parts<'_, K>) -> Vec<(Key, Option<Hit>)> {
     }
     out
 }
+
+/// Which entries of a compiled cidr table decide for some address (a
+/// rule that owns a range of the partition): for `--minimal`, which
+/// needs no more than that.
+pub fn cidr_deciding(entries: usize, table: &CidrTable) -> Vec<bool> {
+    let view = table.view();
+    let mut decides = vec![false; entries];
+    let mut mark = |hits: &[u32]| {
+        for &code in hits {
+            if let Some(e) = decode(code).map(|h| h.entry() as usize) {
+                if let Some(d) = decides.get_mut(e) {
+                    *d = true;
+                }
+            }
+        }
+    };
+    mark(view.v4.hits);
+    mark(view.v6.hits);
+    decides
+}

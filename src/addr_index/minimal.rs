@@ -18,7 +18,7 @@
 //! value takes none itself, and only the nodes below it that hold none are
 //! written. Only those nodes are kept in memory while the trie is walked.
 
-use super::{Key, family_max};
+use super::Key;
 use crate::cidr_match::Family;
 
 /// No entry decides: the lookup goes on (or ends without a match).
@@ -41,7 +41,7 @@ pub fn minimal_prefixes(starts: &[Key], values: &[u32], family: Family) -> Vec<P
         out: Vec::new(),
     };
     if !starts.is_empty() {
-        if let Walked::Node(root) = o.walk(0, 0) {
+        if let Walked::Node(root) = o.walk(0, 0, 0, starts.len()) {
             o.assign(root, NO_ANSWER);
         }
     }
@@ -77,50 +77,33 @@ struct Ortc<'a> {
 }
 
 impl Ortc<'_> {
-    /// The last address of the prefix at `lo` of length `len`.
-    fn last(&self, lo: Key, len: u32) -> Key {
-        let host_bits = self.bits - len;
-        let family = if self.bits == 32 {
-            Family::V4
-        } else {
-            Family::V6
-        };
-        match host_bits {
-            0 => lo,
-            b if b >= 128 => family_max(family),
-            b => lo | ((1u128 << b) - 1),
-        }
-    }
-
-    /// The one value of addresses `lo..=hi`, if they have one.
-    fn single(&self, lo: Key, hi: Key) -> Option<u32> {
-        let i = self.starts.partition_point(|&s| s <= lo) - 1;
-        let next_start = self.starts.get(i + 1);
-        next_start.is_none_or(|&s| s > hi).then_some(self.values[i])
-    }
-
-    /// Bottom up: the subtree at prefix `lo`/`len`.
-    fn walk(&mut self, lo: Key, len: u32) -> Walked {
-        let hi = self.last(lo, len);
-        if let Some(v) = self.single(lo, hi) {
+    /// Bottom up: the subtree at prefix `lo`/`len`, whose addresses are
+    /// in ranges `a..b`.
+    fn walk(&mut self, lo: Key, len: u32, a: usize, b: usize) -> Walked {
+        if b - a == 1 {
+            let v = self.values[a];
             if v == NO_ANSWER {
                 return Walked::Valueless;
             }
             return self.push(vec![v], None, lo, len);
         }
         let first = self.nodes.len();
-        let half = 1u128 << (self.bits - len - 1);
-        let a = self.walk(lo, len + 1);
-        let b = self.walk(lo + half, len + 1);
-        match (a, b) {
+        let mid = lo + (1u128 << (self.bits - len - 1));
+        // The range holding `mid`; the left half ends before it when it
+        // starts there.
+        let m = a + self.starts[a..b].partition_point(|&s| s <= mid) - 1;
+        let left_end = if self.starts[m] == mid { m } else { m + 1 };
+        let x = self.walk(lo, len + 1, a, left_end);
+        let y = self.walk(mid, len + 1, m, b);
+        match (x, y) {
             (Walked::Node(x), Walked::Node(y)) => {
                 let set = combine(&self.nodes[x as usize].set, &self.nodes[y as usize].set);
                 self.push(set, Some((x, y)), lo, len)
             }
-            (a, b) => {
+            (x, y) => {
                 // This node takes no value: its halves that hold values
                 // are written now, under no value, and forgotten.
-                for w in [a, b] {
+                for w in [x, y] {
                     if let Walked::Node(n) = w {
                         self.assign(n, NO_ANSWER);
                     }

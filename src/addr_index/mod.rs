@@ -56,7 +56,7 @@ mod table;
 mod tests;
 
 pub use cidr::{CidrBuilder, CidrRule, CidrTable, CidrView, TooManyRules};
-pub use coverage::{EntryCoverage, Run, cidr_coverage, list_coverage, list_runs};
+pub use coverage::{EntryCoverage, Run, cidr_coverage, cidr_deciding, list_coverage, list_runs};
 pub use list::{MatchList, Step};
 pub(crate) use minimal::{NO_ANSWER, minimal_prefixes};
 pub use table::{IndexKey, Parts};

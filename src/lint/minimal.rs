@@ -14,7 +14,9 @@
 //! sampled).
 
 use crate::addr_index::IndexKey;
-use crate::addr_index::{CidrRule, CidrTable, NO_ANSWER, Parts, cidr_coverage, minimal_prefixes};
+use crate::addr_index::{
+    CidrBuilder, CidrRule, CidrTable, NO_ANSWER, Parts, cidr_deciding, minimal_prefixes,
+};
 use crate::cidr_match::Family;
 use crate::dict_cidr::{Found, Values, read_rules};
 use crate::postfix_release::Release;
@@ -80,11 +82,12 @@ impl Read {
     }
 }
 
+/// Reads a table; its lines are kept only when `lines` says so.
 fn read(
     release: Release,
     mapname: &[u8],
     data: &[u8],
-    ipv6: bool,
+    (ipv6, lines): (bool, bool),
     values: &mut Values,
 ) -> Result<Read, TooLarge> {
     let mut r = Read {
@@ -100,8 +103,10 @@ fn read(
             match values.intern(value) {
                 Some(id) => {
                     r.rules.push(rule);
-                    r.text.extend_from_slice(text);
-                    r.ends.push(r.text.len());
+                    if lines {
+                        r.text.extend_from_slice(text);
+                        r.ends.push(r.text.len());
+                    }
                     r.value_ids.push(id);
                 }
                 None => too_large = true,
@@ -112,6 +117,43 @@ fn read(
         true => Err(TooLarge),
         false => Ok(r),
     }
+}
+
+/// A table compiled rule by rule (no list of its rules kept): for the
+/// output, read back.
+struct Compiled {
+    table: CidrTable,
+    value_ids: Vec<u32>,
+    values: Values,
+}
+
+fn compile(
+    release: Release,
+    mapname: &[u8],
+    data: &[u8],
+    ipv6: bool,
+) -> Result<Compiled, TooLarge> {
+    let mut builder = CidrBuilder::default();
+    let mut values = Values::default();
+    let mut value_ids = Vec::new();
+    let mut too_large = false;
+    let opts = readlline::Options::of(release, false);
+    read_rules(mapname, data, ipv6, opts, |f| {
+        if let Found::Rule(_, _, rule, value) = f {
+            match (values.intern(value), builder.push(rule)) {
+                (Some(id), Ok(())) => value_ids.push(id),
+                _ => too_large = true,
+            }
+        }
+    });
+    if too_large {
+        return Err(TooLarge);
+    }
+    Ok(Compiled {
+        table: builder.finish(true),
+        value_ids,
+        values,
+    })
 }
 
 /// A table's partitions, each range with its result (a number per
@@ -145,8 +187,8 @@ impl<'v> Results<'v> {
             res.ids[f].push(id);
             true
         };
-        each_result(v4, r, values, |s, v| add(0, s, v));
-        each_result(v6, r, values, |s, v| add(1, s, v));
+        each_result(v4, &r.value_ids, values, |s, v| add(0, s, v));
+        each_result(v6, &r.value_ids, values, |s, v| add(1, s, v));
         res
     }
 
@@ -163,13 +205,13 @@ impl<'v> Results<'v> {
 /// (until `each` says stop: false).
 fn each_result<'v, K: IndexKey>(
     parts: &Parts<'_, K>,
-    r: &Read,
+    value_ids: &[u32],
     values: &'v Values,
     mut each: impl FnMut(u128, Option<&'v [u8]>) -> bool,
 ) -> bool {
     let mut last: Option<Option<&[u8]>> = None;
     for (i, &start) in parts.starts.iter().enumerate() {
-        let value = parts.entry(i).map(|e| values.get(r.value_ids[e]));
+        let value = parts.entry(i).map(|e| values.get(value_ids[e]));
         if last != Some(value) {
             if !each(start.into(), value) {
                 return false;
@@ -191,7 +233,7 @@ pub fn minimal_cidr(
 ) -> Result<Minimal, NotWritten> {
     let mut values = Values::default();
     let (rules_in, want, keep) = {
-        let input = read(release, mapname, data, ipv6, &mut values)?;
+        let input = read(release, mapname, data, (ipv6, false), &mut values)?;
         let table = CidrTable::new(&input.rules, true).ok_or(TooLarge)?;
         let view = table.view();
         let want = Results::of(&view.v4, &view.v6, &input, &values);
@@ -211,20 +253,17 @@ pub fn minimal_cidr(
             How::Prefixes => prefixes.take().unwrap_or_default(),
             How::Pruned => {
                 // Read again: the input's lines are not kept meanwhile.
-                let input = read(release, mapname, data, ipv6, &mut Values::default())?;
+                let input = read(release, mapname, data, (ipv6, true), &mut Values::default())?;
                 pruned_text(&input, &keep)
             }
         };
-        let mut out_values = Values::default();
-        let out = read(release, mapname, &text, ipv6, &mut out_values)?;
-        let compiled = CidrTable::new(&out.rules, true).ok_or(TooLarge)?;
-        let v = compiled.view();
-        match same(&want, &v.v4, &v.v6, &out, &out_values) {
+        let out = compile(release, mapname, &text, ipv6)?;
+        match same(&want, &out) {
             Ok(()) => {
                 return Ok(Minimal {
                     text,
                     rules_in,
-                    rules_out: out.rules.len(),
+                    rules_out: out.value_ids.len(),
                     how,
                     ranges: want.ranges(),
                 });
@@ -237,29 +276,24 @@ pub fn minimal_cidr(
 
 /// Whether the output's partitions give the wanted results, range for
 /// range (compared as they are walked, not stored); else where not.
-fn same(
-    want: &Results<'_>,
-    v4: &Parts<'_, u32>,
-    v6: &Parts<'_, u128>,
-    out: &Read,
-    values: &Values,
-) -> Result<(), String> {
-    same_family(0, want, v4, out, values)?;
-    same_family(1, want, v6, out, values)
+fn same(want: &Results<'_>, out: &Compiled) -> Result<(), String> {
+    let v = out.table.view();
+    same_family(0, want, &v.v4, &out.value_ids, &out.values)?;
+    same_family(1, want, &v.v6, &out.value_ids, &out.values)
 }
 
 fn same_family<K: IndexKey>(
     f: usize,
     want: &Results<'_>,
     parts: &Parts<'_, K>,
-    out: &Read,
+    value_ids: &[u32],
     values: &Values,
 ) -> Result<(), String> {
     let family = ["IPv4", "IPv6"][f];
     let (starts, ids) = (&want.starts[f], &want.ids[f]);
     let mut i = 0;
     let mut bad = None;
-    let walked = each_result(parts, out, values, |s, v| {
+    let walked = each_result(parts, value_ids, values, |s, v| {
         let same = i < starts.len() && starts[i] == s && want.name(ids[i]) == v;
         if !same {
             let input = (i < starts.len()).then(|| (starts[i], want.name(ids[i])));
@@ -287,10 +321,10 @@ fn rule_count(text: &[u8]) -> usize {
 /// still hold one of them.
 fn kept(input: &Read, table: &CidrTable) -> Vec<bool> {
     let n = input.rules.len();
-    let mut keep = vec![false; n];
-    cidr_coverage(&input.rules, table, |i, c| {
-        keep[i] = matches!(input.rules[i], CidrRule::Match(..)) && c.decided > 0.0;
-    });
+    let mut keep = cidr_deciding(n, table);
+    for (k, rule) in keep.iter_mut().zip(&input.rules) {
+        *k = *k && matches!(rule, CidrRule::Match(..));
+    }
     // An `if` stays when its block keeps a rule; its `endif` with it.
     let mut open: Vec<usize> = Vec::new();
     let mut if_of = vec![NONE; n];
