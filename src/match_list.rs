@@ -40,25 +40,27 @@ const SEPARATORS: &[u8] = b", \t\r\n";
 /// What an entry is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
-    /// An address or net/mask pattern, case-folded, without its `!`.
-    Address(Vec<u8>),
-    /// A `type:table` lookup (not evaluated by pfinet).
-    Table(Vec<u8>),
-    /// A `/file` that could not be opened: every lookup fails, with the
-    /// reason (`open file FILE: ERROR`).
+    /// An address or net/mask pattern ([`Entry::pattern`], case-folded).
+    Address,
+    /// A `type:table` lookup ([`Entry::pattern`]; not evaluated by pfinet).
+    Table,
+    /// A `/file` ([`Entry::pattern`]) that could not be opened: every
+    /// lookup fails, with the reason (`open file FILE: ERROR`).
     MissingFile {
-        /// The file name.
-        path: Vec<u8>,
         /// Why it could not be opened.
-        reason: Vec<u8>,
+        reason: Box<[u8]>,
     },
 }
 
-/// One pattern of the list.
+/// One pattern of the list (kept small: lists of a million entries are
+/// linted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    /// The pattern as written, with its `!`s.
-    pub text: Vec<u8>,
+    /// The pattern with its `!`s as Postfix keeps it: an address pattern
+    /// case-folded, anything else as written.
+    pub text: Box<[u8]>,
+    /// The pattern as written, when folding changed it.
+    pub written: Option<Box<[u8]>>,
     /// False when negated.
     pub positive: bool,
     /// What it is.
@@ -66,6 +68,20 @@ pub struct Entry {
     /// The file and line (from 1) it was read from, for `/file` patterns
     /// (the file's name shared by its entries).
     pub source: Option<(Rc<[u8]>, usize)>,
+}
+
+impl Entry {
+    /// The pattern after its `!`s (a file or table name, or the address
+    /// pattern, case-folded).
+    pub fn pattern(&self) -> &[u8] {
+        let bangs = self.text.iter().take_while(|&&c| c == b'!').count();
+        &self.text[bangs..]
+    }
+
+    /// The pattern as written, with its `!`s.
+    pub fn as_written(&self) -> &[u8] {
+        self.written.as_deref().unwrap_or(&self.text)
+    }
 }
 
 /// A parsed list.
@@ -192,8 +208,9 @@ impl MatchList {
             if item.is_empty() {
                 return Err([&self.pname, b": no pattern after '!'".as_slice()].concat());
             }
-            let entry = |kind| Entry {
-                text: start.to_vec(),
+            let entry = |kind, text: Box<[u8]>| Entry {
+                written: (*text != *start).then(|| Box::from(start)),
+                text,
                 positive,
                 kind,
                 source: source.map(|(f, n)| (Rc::clone(f), n)),
@@ -205,10 +222,10 @@ impl MatchList {
                             [b"open file ", item, b": ", &crate::host::strerror(errno)].concat();
                         self.messages.push((Severity::Error, reason.clone()));
                         // Postfix's surrogate table replaces the pattern, negation and all.
-                        let mut e = entry(Kind::MissingFile {
-                            path: item.to_vec(),
-                            reason,
-                        });
+                        let kind = Kind::MissingFile {
+                            reason: reason.into(),
+                        };
+                        let mut e = entry(kind, Box::from(start));
                         e.positive = true;
                         self.entries.push(e);
                     }
@@ -225,10 +242,10 @@ impl MatchList {
                     ]
                     .concat());
                 }
-                self.entries.push(entry(Kind::Table(item.to_vec())));
+                self.entries.push(entry(Kind::Table, Box::from(start)));
             } else {
-                self.entries
-                    .push(entry(Kind::Address(item.to_ascii_lowercase())));
+                let folded = [&start[..bangs], &item.to_ascii_lowercase()].concat();
+                self.entries.push(entry(Kind::Address, folded.into()));
             }
         }
         Ok(())
@@ -309,8 +326,8 @@ impl MatchList {
             .map(|e| {
                 let bang: &[u8] = if e.positive { b"" } else { b"!" };
                 match &e.kind {
-                    Kind::Address(p) | Kind::Table(p) => [bang, p].concat(),
-                    Kind::MissingFile { path, .. } => [b"non-existent:", path.as_slice()].concat(),
+                    Kind::Address | Kind::Table => [bang, e.pattern()].concat(),
+                    Kind::MissingFile { .. } => [b"non-existent:", e.pattern()].concat(),
                 }
             })
             .collect();
@@ -354,8 +371,8 @@ impl MatchList {
                                 [t, b" is unavailable. ".as_slice(), reason].concat(),
                             )
                         }
-                        Kind::Table(t) => table(entry, t),
-                        Kind::Address(_) => TableAnswer::NotEvaluated,
+                        Kind::Table => table(entry, e.pattern()),
+                        Kind::Address => TableAnswer::NotEvaluated,
                     };
                     match answer {
                         TableAnswer::Found(detail) => {
@@ -368,7 +385,7 @@ impl MatchList {
                         TableAnswer::NotEvaluated => ev.not_evaluated.push(entry),
                         TableAnswer::Failed(why) => {
                             let t = match &e.kind {
-                                Kind::Table(t) => t.clone(),
+                                Kind::Table => e.pattern().to_vec(),
                                 _ => patterns[entry].clone(),
                             };
                             ev.warnings.push(why);
@@ -430,7 +447,7 @@ mod tests {
         assert_eq!(ev("2001:db8::1"), (Some(3), true, false));
         assert_eq!(ev("2001:DB8::1"), (Some(3), true, false));
         assert_eq!(ev("10.0.0.1"), (None, false, false));
-        assert_eq!(l.entries[1].text, b"!192.0.2.0/25");
+        assert_eq!(&*l.entries[1].text, b"!192.0.2.0/25");
     }
 
     #[test]
@@ -458,8 +475,10 @@ mod tests {
         );
         let l = list("hash:/etc/x !{ a, b } 10.0.0.1");
         assert_eq!(l.entries.len(), 3);
-        assert_eq!(l.entries[0].kind, Kind::Table(b"hash:/etc/x".to_vec()));
-        assert_eq!(l.entries[1].kind, Kind::Address(b"{ a, b }".to_vec()));
+        assert_eq!(l.entries[0].kind, Kind::Table);
+        assert_eq!(l.entries[0].pattern(), b"hash:/etc/x");
+        assert_eq!(l.entries[1].kind, Kind::Address);
+        assert_eq!(l.entries[1].pattern(), b"{ a, b }");
         let e = l.evaluate(b"10.0.0.1", true);
         assert_eq!((e.decided_by, e.not_evaluated), (Some(2), vec![0]));
         let mut files = |p: &[u8]| {

@@ -31,7 +31,8 @@ pub struct EntryCoverage {
     /// address of its family (`0.0.0.0/0`, `::/0`, a `!` of nothing).
     pub everything: bool,
     /// Rules only: the earlier entries that decide the covered addresses
-    /// this one does not, in entry order, at most 8.
+    /// this one does not, in entry order, at most 8 (none looked for when
+    /// it decides all it covers).
     pub deciders: Vec<usize>,
     /// Whether there are more deciders than listed.
     pub more_deciders: bool,
@@ -77,11 +78,14 @@ pub fn cidr_coverage(
                 e.covered = size(&set);
                 e.decided = decided[i];
                 e.everything = open.is_empty() && set == vec![(0, family_max(p.family))];
-                let (deciders, more) = match p.family {
-                    Family::V4 => deciders(&view.v4, Family::V4, &set, i),
-                    Family::V6 => deciders(&view.v6, Family::V6, &set, i),
-                };
-                (e.deciders, e.more_deciders) = (deciders, more);
+                // Only a rule that does not decide all it covers has others
+                // deciding there.
+                if e.decided < e.covered {
+                    (e.deciders, e.more_deciders) = match p.family {
+                        Family::V4 => deciders(&view.v4, Family::V4, &set, i),
+                        Family::V6 => deciders(&view.v6, Family::V6, &set, i),
+                    };
+                }
             }
         }
         each(i, &e);
@@ -191,10 +195,12 @@ pub fn list_coverage<P: AsRef<[u8]>>(
         e.fails = fails;
         if let Some(f) = family {
             e.everything = set == vec![(0, family_max(f))];
-            (e.deciders, e.more_deciders) = match f {
-                Family::V4 => deciders(&v4, Family::V4, &set, i),
-                Family::V6 => deciders(&v6, Family::V6, &set, i),
-            };
+            if e.decided < e.covered {
+                (e.deciders, e.more_deciders) = match f {
+                    Family::V4 => deciders(&v4, Family::V4, &set, i),
+                    Family::V6 => deciders(&v6, Family::V6, &set, i),
+                };
+            }
         }
         each(i, &e);
     }

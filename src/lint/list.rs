@@ -87,12 +87,15 @@ pub fn lint_list(
                     String::from_utf8_lossy(reason)
                 ),
             )),
-            Kind::Table(t) => {
+            Kind::Table => {
                 tables.push(i);
-                not_checked(t)
+                not_checked(e.pattern())
             }
-            Kind::Address(p) => match dup_of[i] {
-                NONE => address_finding(p, c, kind, ipv6, (&everything, &fails), &name_of),
+            Kind::Address => match dup_of[i] {
+                NONE => {
+                    let p = e.pattern();
+                    address_finding(p, c, kind, ipv6, (&everything, &fails), &name_of)
+                }
                 j => Some((
                     Severity::Warning,
                     format!("duplicate of {}", name_of(j as usize).one()),
@@ -104,10 +107,7 @@ pub fn lint_list(
         }
     });
     for i in tables {
-        let Kind::Table(t) = &list.entries[i].kind else {
-            continue;
-        };
-        if let Some(path) = t.strip_prefix(b"cidr:") {
+        if let Some(path) = list.entries[i].pattern().strip_prefix(b"cidr:") {
             findings.extend(cidr_in_place(list, i, path, ipv6, read_table)?);
         }
     }
@@ -122,24 +122,31 @@ pub fn lint_list(
 const NONE: u32 = u32::MAX;
 
 /// For each address entry: the first earlier one with the same pattern
-/// and `!` (NONE when it is the first). One sort of the entry numbers,
-/// not a hash table of patterns.
+/// and `!` (NONE when it is the first). One sort of (hash, entry) pairs,
+/// equal hashes then compared byte for byte.
 fn duplicates(list: &MatchList) -> Vec<u32> {
-    let key = |i: u32| {
-        let e = &list.entries[i as usize];
-        match &e.kind {
-            Kind::Address(p) => (p.as_slice(), e.positive),
-            _ => (&[][..], true),
-        }
-    };
-    let mut order: Vec<u32> = (0..list.entries.len() as u32)
-        .filter(|&i| matches!(list.entries[i as usize].kind, Kind::Address(_)))
+    use std::hash::BuildHasher;
+    let hasher = crate::fast_hash::FastHash::default();
+    let mut order: Vec<(u64, u32)> = list
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e.kind, Kind::Address))
+        .map(|(i, e)| (hasher.hash_one((e.pattern(), e.positive)), i as u32))
         .collect();
-    order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+    order.sort_unstable();
+    let same = |a: u32, b: u32| {
+        let (x, y) = (&list.entries[a as usize], &list.entries[b as usize]);
+        x.positive == y.positive && x.pattern() == y.pattern()
+    };
     let mut dup_of = vec![NONE; list.entries.len()];
-    for same in order.chunk_by(|&a, &b| key(a) == key(b)) {
-        for &later in &same[1..] {
-            dup_of[later as usize] = same[0];
+    for group in order.chunk_by(|a, b| a.0 == b.0) {
+        // Rare collisions: each entry against the earlier ones of its group.
+        for (k, &(_, later)) in group.iter().enumerate().skip(1) {
+            // In entry order within a group: the first found is the earliest.
+            if let Some(&(_, first)) = group[..k].iter().find(|&&(_, j)| same(j, later)) {
+                dup_of[later as usize] = first;
+            }
         }
     }
     dup_of
@@ -151,11 +158,13 @@ pub(super) fn patterns(list: &MatchList) -> Vec<Cow<'_, [u8]>> {
     list.entries
         .iter()
         .map(|e| match (&e.kind, e.positive) {
-            (Kind::Address(p) | Kind::Table(p), true) => Cow::Borrowed(p.as_slice()),
-            (Kind::Address(p) | Kind::Table(p), false) => Cow::Owned([b"!", p.as_slice()].concat()),
-            (Kind::MissingFile { path, .. }, _) => {
-                Cow::Owned([b"non-existent:", path.as_slice()].concat())
+            (Kind::Address | Kind::Table, true) => Cow::Borrowed(e.pattern()),
+            // One `!`: the text is the pattern as the list holds it.
+            (Kind::Address | Kind::Table, false) if e.text.len() == e.pattern().len() + 1 => {
+                Cow::Borrowed(&e.text[..])
             }
+            (Kind::Address | Kind::Table, false) => Cow::Owned([b"!", e.pattern()].concat()),
+            (Kind::MissingFile { .. }, _) => Cow::Owned([b"non-existent:", e.pattern()].concat()),
         })
         .collect()
 }

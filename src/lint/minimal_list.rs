@@ -68,7 +68,7 @@ pub fn minimal_list(
     for (n, run) in runs.iter().enumerate() {
         // The separators before the run, kept as written.
         for e in &list.entries[at..run.first] {
-            entries.push(e.text.clone());
+            entries.push(e.as_written().to_vec());
         }
         let last = n + 1 == runs.len();
         entries.extend(rewrite(list, run, last));
@@ -98,8 +98,8 @@ fn separators(list: &MatchList, kind: ListKind, ipv6: bool) -> Vec<bool> {
     list.entries
         .iter()
         .map(|e| match &e.kind {
-            Kind::Table(_) | Kind::MissingFile { .. } => true,
-            Kind::Address(p) => kind == ListKind::NameAddress && paints_nothing(p, ipv6),
+            Kind::Table | Kind::MissingFile { .. } => true,
+            Kind::Address => kind == ListKind::NameAddress && paints_nothing(e.pattern(), ipv6),
         })
         .collect()
 }
@@ -139,7 +139,7 @@ fn rewrite(list: &MatchList, run: &Run, last: bool) -> Vec<Vec<u8>> {
                 .chain(&run.v6)
                 .any(|(_, h)| h.is_some_and(|h| h.entry() as usize == i))
         })
-        .map(|i| list.entries[i].text.clone())
+        .map(|i| list.entries[i].as_written().to_vec())
         .collect();
     let Some(answers) = answers(run, last) else {
         return deciders;
@@ -191,7 +191,7 @@ fn prove(
         let seps_a = &input.entries[a.end..runs.get(n + 1).map_or(a.end, |r| r.first)];
         let seps_b = &output.entries[b.end..out_runs.get(n + 1).map_or(b.end, |r| r.first)];
         let texts = |s: &[crate::match_list::Entry]| -> Vec<Vec<u8>> {
-            s.iter().map(|e| e.text.clone()).collect()
+            s.iter().map(|e| e.text.to_vec()).collect()
         };
         if texts(seps_a) != texts(seps_b) {
             return unproven(format!("the entries after run {n} differ"));

@@ -145,7 +145,7 @@ fn explain(list: &MatchList, ev: &Evaluation, who: &str, unlooked: &str) -> Exit
         println!(
             "entry {} not evaluated: {}: {unlooked}; taken as no match",
             i + 1,
-            text(&list.entries[i].text)
+            text(list.entries[i].as_written())
         );
     }
     match ev.decided_by {
@@ -166,7 +166,7 @@ fn explain(list: &MatchList, ev: &Evaluation, who: &str, unlooked: &str) -> Exit
                 "{how} entry {} of {}: {}{source}{table}",
                 i + 1,
                 list.entries.len(),
-                text(&e.text)
+                text(e.as_written())
             );
         }
         None => println!("no entry matched ({} entries)", list.entries.len()),
