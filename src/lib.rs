@@ -37,6 +37,7 @@ mod cidr_match;
 pub mod cidr_table;
 mod diag;
 mod dict_cidr;
+mod dict_inline;
 mod fast_hash;
 #[allow(unsafe_code)] // the C API / boundary
 mod ffi;
@@ -86,6 +87,9 @@ pub mod internal {
     }
     pub mod dict_cidr {
         pub use crate::dict_cidr::*;
+    }
+    pub mod dict_inline {
+        pub use crate::dict_inline::*;
     }
     pub mod host {
         pub use crate::host::*;

@@ -127,7 +127,7 @@ pub struct Evaluation {
 
 /// mystrtokq(): the next token not split inside balanced braces, and the
 /// rest after its delimiter.
-fn mystrtokq<'a>(s: &mut &'a [u8]) -> Option<&'a [u8]> {
+pub(crate) fn mystrtokq<'a>(s: &mut &'a [u8]) -> Option<&'a [u8]> {
     let Some(start) = s.iter().position(|c| !SEPARATORS.contains(c)) else {
         *s = &s[s.len()..];
         return None;

@@ -843,3 +843,34 @@ fn minimal_lists_equal_stock_walk() {
          {asked} addresses asked of stock's walk"
     );
 }
+
+/// `inline:` tables in a match list, checked in place: each key lint says
+/// no address matches is not matched by stock's namadr_list (real
+/// dictionaries) for the address it stands for, and the key lint accepts
+/// is.
+#[test]
+fn inline_keys_agree_with_stock() {
+    let stock = stock_postfix_driver("global/namadr_list.c", "namadr_list", &[], true);
+    let table = "inline:{ 10.0.0.0/8=OK, 2001:db8:0::1=OK, [192.0.2.1]=OK, 192.0.2.2=OK }";
+    let (out, code) = run(pfinet(), &["lint", "--list", table], b"", None);
+    assert_eq!(
+        out,
+        "mynetworks: entry 1: warning: inline key \"10.0.0.0/8\": a network: an inline table \
+         matches whole strings, so no address matches it (a cidr: table matches networks)\n\
+         mynetworks: entry 1: warning: inline key \"2001:db8:0::1\": no address matches it: \
+         Postfix looks that client up as \"2001:db8::1\"\n\
+         mynetworks: entry 1: warning: inline key \"[192.0.2.1]\": no address matches it: \
+         Postfix looks that client up as \"192.0.2.1\"\n"
+    );
+    assert_eq!(code, 1);
+    for (addr, want) in [
+        ("10.0.0.0", "NO"),
+        ("10.1.2.3", "NO"),
+        ("2001:db8::1", "NO"),
+        ("192.0.2.1", "NO"),
+        ("192.0.2.2", "YES"),
+    ] {
+        let (s, _) = run(&stock, &[table, "unknown", addr], b"", None);
+        assert_eq!(s.trim(), format!("unknown/{addr}: {want}"), "{s}");
+    }
+}

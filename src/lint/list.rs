@@ -15,14 +15,18 @@
 //! - a `/file` that cannot be opened: every lookup that reaches it fails;
 //! - Postfix's warnings about the list (a comment after other text);
 //! - `cidr:` tables, read and checked in place ([`super::lint_cidr`]),
-//!   their findings under the table's file; other `type:table` entries
-//!   are listed as not checked.
+//!   their findings under the table's file; `inline:` tables checked in
+//!   place for keys no client address can match (a network, an address
+//!   not written as inet_ntop() writes it, a host name in an address
+//!   list); other `type:table` entries are listed as not checked.
 //!
 //! A table entry can decide any address, so it can only take addresses
 //! from later entries: an entry reported as never deciding stays so.
 
 use crate::addr_index::{EntryCoverage, list_coverage};
 use crate::cidr_match::{Family, parse_str};
+use crate::dict_inline::inline_pairs;
+use crate::inet_pton::{ntop4, ntop6, pton4, pton6};
 use crate::match_list::{Entry, Kind, MatchList};
 use std::borrow::Cow;
 
@@ -107,8 +111,16 @@ pub fn lint_list(
         }
     });
     for i in tables {
-        if let Some(path) = list.entries[i].pattern().strip_prefix(b"cidr:") {
+        let t = list.entries[i].pattern();
+        if let Some(path) = t.strip_prefix(b"cidr:") {
             findings.extend(cidr_in_place(list, i, path, ipv6, read_table)?);
+        } else if let Some(body) = t.strip_prefix(b"inline:") {
+            let e = &list.entries[i];
+            findings.extend(
+                inline_in_place(body, kind)
+                    .into_iter()
+                    .map(|text| about(e, i, Severity::Warning, text)),
+            );
         }
     }
     findings.sort_by_key(|f| f.entry.unwrap_or(0));
@@ -196,13 +208,16 @@ fn about(e: &Entry, i: usize, severity: Severity, text: String) -> Finding {
     }
 }
 
-/// A table entry other than `cidr:` is listed as not checked.
+/// A table entry other than `cidr:` and `inline:` is listed as not
+/// checked.
 fn not_checked(table: &[u8]) -> Option<(Severity, String)> {
-    (!table.starts_with(b"cidr:")).then(|| {
+    let in_place = table.starts_with(b"cidr:") || table.starts_with(b"inline:");
+    (!in_place).then(|| {
         (
             Severity::Note,
             format!(
-                "not checked: {} is a table lookup (pfinet lint reads cidr: tables only); \
+                "not checked: {} is a table lookup (pfinet lint reads cidr: and inline: \
+                 tables only); \
                  it may decide any address, and take them from the entries after it",
                 String::from_utf8_lossy(table)
             ),
@@ -275,6 +290,45 @@ fn failing(pattern: &[u8], c: &EntryCoverage, ipv6: bool) -> String {
              of an {family} address that gets here fails, and the mail gets a temporary failure"
         )
     }
+}
+
+/// The keys of an `inline:` table in the list that no client address can
+/// match: Postfix looks an address up as the exact string inet_ntop()
+/// writes (and, in a host name and address list, the host name).
+fn inline_in_place(body: &[u8], kind: ListKind) -> Vec<String> {
+    let mut found = Vec::new();
+    for (key, _) in inline_pairs(body) {
+        let k = String::from_utf8_lossy(&key);
+        let bare = key.strip_prefix(b"[").and_then(|k| k.strip_suffix(b"]"));
+        let written = canonical(bare.unwrap_or(&key));
+        let why = match written {
+            _ if key.contains(&b'/') => Some(
+                "a network: an inline table matches whole strings, so no address \
+                 matches it (a cidr: table matches networks)"
+                    .to_string(),
+            ),
+            Some(w) if w.as_bytes() != key.as_slice() => Some(format!(
+                "no address matches it: Postfix looks that client up as \"{w}\""
+            )),
+            Some(_) => None,
+            None if kind == ListKind::Address => {
+                Some("no address matches it (an address list looks up addresses)".to_string())
+            }
+            None => None,
+        };
+        if let Some(why) = why {
+            found.push(format!("inline key \"{k}\": {why}"));
+        }
+    }
+    found
+}
+
+/// An address's inet_ntop() text, if `text` is an address.
+fn canonical(text: &[u8]) -> Option<String> {
+    if let Some(a) = pton4(text) {
+        return Some(ntop4(&a));
+    }
+    pton6(text).map(|a| ntop6(&a))
 }
 
 /// The findings of the `cidr:` table entry `i` names, at `path`, under

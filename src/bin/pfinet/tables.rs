@@ -86,7 +86,7 @@ impl Tables<'_> {
     }
 
     fn inline(&self, body: &[u8]) -> TableAnswer {
-        let pairs = inline_pairs(body);
+        let pairs = pfinet::internal::dict_inline::inline_pairs(body);
         for key in self.keys(true) {
             if let Some((k, v)) = pairs.iter().find(|(k, _)| *k == key) {
                 let detail = format!("{}={}", text(k), text(v));
@@ -137,50 +137,4 @@ fn postmap() -> Option<std::ffi::OsString> {
             "postmap".into()
         },
     )
-}
-
-/// An inline table's `key=value` pairs (dict_inline: `{ key = value }`
-/// or `key=value`, separated by commas or white space), keys case-folded.
-fn inline_pairs(body: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let inner = body
-        .trim_ascii()
-        .strip_prefix(b"{")
-        .and_then(|b| b.strip_suffix(b"}"))
-        .unwrap_or(body);
-    let mut pairs = Vec::new();
-    let mut rest = inner;
-    while let Some(token) = next_token(&mut rest) {
-        let token = token
-            .strip_prefix(b"{")
-            .and_then(|t| t.strip_suffix(b"}"))
-            .unwrap_or(token);
-        if let Some(eq) = token.iter().position(|&c| c == b'=') {
-            pairs.push((
-                token[..eq].trim_ascii().to_ascii_lowercase(),
-                token[eq + 1..].trim_ascii().to_vec(),
-            ));
-        }
-    }
-    pairs
-}
-
-/// The next comma/space-separated token, braces kept together.
-fn next_token<'a>(s: &mut &'a [u8]) -> Option<&'a [u8]> {
-    const SEP: &[u8] = b", \t\r\n";
-    let start = s.iter().position(|c| !SEP.contains(c))?;
-    let t = &s[start..];
-    let mut level = 0;
-    for (i, &c) in t.iter().enumerate() {
-        match c {
-            b'{' => level += 1,
-            b'}' if level > 0 => level -= 1,
-            c if level == 0 && SEP.contains(&c) => {
-                *s = &t[i + 1..];
-                return Some(&t[..i]);
-            }
-            _ => {}
-        }
-    }
-    *s = &t[t.len()..];
-    Some(t)
 }
