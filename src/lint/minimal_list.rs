@@ -29,8 +29,10 @@ use super::{ListKind, NotWritten};
 /// What [`minimal_list`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MinimalList {
-    /// The entries, each as main.cf takes it.
-    pub entries: Vec<Vec<u8>>,
+    /// The entries, one per line (as a `/file` holds them).
+    pub text: Vec<u8>,
+    /// How many entries that is.
+    pub entries: usize,
     /// How many entries the input had.
     pub entries_in: usize,
     /// How many ranges the proof compared.
@@ -63,24 +65,27 @@ pub fn minimal_list(
     }
     let separate = separators(list, kind, ipv6);
     let runs = list_runs(&pats, ipv6, |i| separate[i]);
-    let mut entries: Vec<Vec<u8>> = Vec::new();
+    let mut text: Vec<u8> = Vec::new();
+    let mut entries = 0;
     let mut at = 0;
     for (n, run) in runs.iter().enumerate() {
         // The separators before the run, kept as written.
         for e in &list.entries[at..run.first] {
-            entries.push(e.as_written().to_vec());
+            text.extend_from_slice(e.as_written());
+            text.push(b'\n');
+            entries += 1;
         }
         let last = n + 1 == runs.len();
-        entries.extend(rewrite(list, run, last));
+        entries += rewrite(list, run, last, &mut text);
         at = run.end;
     }
-    let text = entries.join(&b"\n"[..]);
     let out = reparse(&text).map_err(|w| NotWritten::Unproven(lossy(&w)))?;
     let out_pats = patterns(&out);
     let out_separate = separators(&out, kind, ipv6);
     let out_runs = list_runs(&out_pats, ipv6, |i| out_separate[i]);
     let ranges = prove(list, &runs, &out, &out_runs)?;
     Ok(MinimalList {
+        text,
         entries,
         entries_in: list.entries.len(),
         ranges,
@@ -131,45 +136,56 @@ fn answers(run: &Run, last: bool) -> Option<[Vec<(u128, Answer)>; 2]> {
 }
 
 /// The run's entries: the patterns that decide, or the fewest prefixes.
-fn rewrite(list: &MatchList, run: &Run, last: bool) -> Vec<Vec<u8>> {
-    let deciders: Vec<Vec<u8>> = (run.first..run.end)
-        .filter(|&i| {
-            run.v4
-                .iter()
-                .chain(&run.v6)
-                .any(|(_, h)| h.is_some_and(|h| h.entry() as usize == i))
-        })
-        .map(|i| list.entries[i].as_written().to_vec())
-        .collect();
-    let Some(answers) = answers(run, last) else {
-        return deciders;
-    };
-    let mut prefixes = Vec::new();
-    for (family, ranges) in [(Family::V4, &answers[0]), (Family::V6, &answers[1])] {
-        let starts: Vec<u128> = ranges.iter().map(|r| r.0).collect();
-        let values: Vec<u32> = ranges
-            .iter()
-            .map(|r| match r.1 {
-                Answer::Match => 0,
-                Answer::NoMatch => 1,
-                Answer::Next => NO_ANSWER,
-            })
-            .collect();
-        for (lo, len, v) in minimal_prefixes(&starts, &values, family) {
-            let bang = if v == 1 { "!" } else { "" };
-            let p = match (family, len) {
-                (Family::V4, 32) => format!("{}", Ipv4Addr::from(lo as u32)),
-                (Family::V4, _) => format!("{}/{len}", Ipv4Addr::from(lo as u32)),
-                (Family::V6, 128) => format!("[{}]", Ipv6Addr::from(lo)),
-                (Family::V6, _) => format!("[{}]/{len}", Ipv6Addr::from(lo)),
-            };
-            prefixes.push(format!("{bang}{p}").into_bytes());
+fn rewrite(list: &MatchList, run: &Run, last: bool, out: &mut Vec<u8>) -> usize {
+    // The patterns that own a range, in one pass over the ranges.
+    let mut decides = vec![false; run.end - run.first];
+    for (_, h) in run.v4.iter().chain(&run.v6) {
+        if let Some(h) = h {
+            decides[h.entry() as usize - run.first] = true;
         }
     }
-    if prefixes.len() < deciders.len() {
-        prefixes
-    } else {
-        deciders
+    let deciders = decides.iter().filter(|&&d| d).count();
+    let prefixes = answers(run, last).map(|answers| {
+        let mut all = Vec::new();
+        for (family, ranges) in [(Family::V4, &answers[0]), (Family::V6, &answers[1])] {
+            let starts: Vec<u128> = ranges.iter().map(|r| r.0).collect();
+            let values: Vec<u32> = ranges
+                .iter()
+                .map(|r| match r.1 {
+                    Answer::Match => 0,
+                    Answer::NoMatch => 1,
+                    Answer::Next => NO_ANSWER,
+                })
+                .collect();
+            all.extend(
+                minimal_prefixes(&starts, &values, family)
+                    .into_iter()
+                    .map(|p| (family, p)),
+            );
+        }
+        all
+    });
+    match prefixes {
+        Some(prefixes) if prefixes.len() < deciders => {
+            for (family, (lo, len, v)) in &prefixes {
+                let bang = if *v == 1 { "!" } else { "" };
+                let p = match (family, len) {
+                    (Family::V4, 32) => format!("{}", Ipv4Addr::from(*lo as u32)),
+                    (Family::V4, _) => format!("{}/{len}", Ipv4Addr::from(*lo as u32)),
+                    (Family::V6, 128) => format!("[{}]", Ipv6Addr::from(*lo)),
+                    (Family::V6, _) => format!("[{}]/{len}", Ipv6Addr::from(*lo)),
+                };
+                out.extend_from_slice(format!("{bang}{p}\n").as_bytes());
+            }
+            prefixes.len()
+        }
+        _ => {
+            for i in (run.first..run.end).filter(|&i| decides[i - run.first]) {
+                out.extend_from_slice(list.entries[i].as_written());
+                out.push(b'\n');
+            }
+            deciders
+        }
     }
 }
 
@@ -190,38 +206,52 @@ fn prove(
     for (n, (a, b)) in runs.iter().zip(out_runs).enumerate() {
         let seps_a = &input.entries[a.end..runs.get(n + 1).map_or(a.end, |r| r.first)];
         let seps_b = &output.entries[b.end..out_runs.get(n + 1).map_or(b.end, |r| r.first)];
-        let texts = |s: &[crate::match_list::Entry]| -> Vec<Vec<u8>> {
-            s.iter().map(|e| e.text.to_vec()).collect()
-        };
-        if texts(seps_a) != texts(seps_b) {
+        if !seps_a
+            .iter()
+            .map(|e| &e.text)
+            .eq(seps_b.iter().map(|e| &e.text))
+        {
             return unproven(format!("the entries after run {n} differ"));
         }
         let last = n + 1 == runs.len();
-        let keyed = |list: &MatchList, run: &Run| -> [Vec<(u128, Vec<u8>)>; 2] {
-            let one = |r: &[(u128, Option<Hit>)]| {
-                let mut out: Vec<(u128, Vec<u8>)> = Vec::new();
-                for &(s, h) in r {
-                    let k = match h {
-                        Some(Hit::Match(_)) => b"match".to_vec(),
-                        Some(Hit::Negated(_)) if !last => b"!match".to_vec(),
-                        Some(Hit::Negated(_)) | None => b"next".to_vec(),
-                        Some(Hit::Error(i)) => {
-                            [b"error ".as_slice(), &list.entries[i as usize].text].concat()
-                        }
-                    };
-                    if out.last().is_none_or(|l| l.1 != k) {
-                        out.push((s, k));
-                    }
-                }
-                out
-            };
-            [one(&run.v4), one(&run.v6)]
-        };
-        let (want, got) = (keyed(input, a), keyed(output, b));
-        if want != got {
-            return unproven(format!("run {n} answers differently"));
+        for (x, y) in [(&a.v4, &b.v4), (&a.v6, &b.v6)] {
+            let want = keyed(input, x, last);
+            if !want.clone().eq(keyed(output, y, last)) {
+                return unproven(format!("run {n} answers differently"));
+            }
+            ranges += want.count();
         }
-        ranges += want[0].len() + want[1].len();
     }
     Ok(ranges)
+}
+
+/// A run's answer for a range, as the proof compares them: a `!` match
+/// and none are one answer in the last run; a malformed pattern's by its
+/// text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key<'a> {
+    Match,
+    NoMatch,
+    Next,
+    Error(&'a [u8]),
+}
+
+/// One family's ranges of a run with their answers, adjacent equal ones
+/// merged, as they are walked (nothing stored).
+fn keyed<'a>(
+    list: &'a MatchList,
+    ranges: &'a [(u128, Option<Hit>)],
+    last: bool,
+) -> impl Iterator<Item = (u128, Key<'a>)> + Clone + 'a {
+    let key = move |h: Option<Hit>| match h {
+        Some(Hit::Match(_)) => Key::Match,
+        Some(Hit::Negated(_)) if !last => Key::NoMatch,
+        Some(Hit::Negated(_)) | None => Key::Next,
+        Some(Hit::Error(i)) => Key::Error(&list.entries[i as usize].text),
+    };
+    ranges
+        .iter()
+        .enumerate()
+        .filter(move |&(i, &(_, h))| i == 0 || key(ranges[i - 1].1) != key(h))
+        .map(move |(_, &(s, h))| (s, key(h)))
 }

@@ -177,18 +177,14 @@ fn minimal_of_list(list: &MatchList, kind: ListKind) -> ExitCode {
             return fatal(&[&list.pname, head, why.as_bytes()].concat());
         }
     };
-    let mut text_out = m.entries.join(&b"\n"[..]);
-    if !text_out.is_empty() {
-        text_out.push(b'\n');
-    }
-    if std::io::stdout().write_all(&text_out).is_err() {
+    if std::io::stdout().write_all(&m.text).is_err() {
         return fatal(b"write error on standard output");
     }
     eprintln!(
         "pfinet: {}: {} entries, minimal {}; proven equivalent over {} ranges",
         text(&list.pname),
         m.entries_in,
-        m.entries.len(),
+        m.entries,
         m.ranges
     );
     ExitCode::SUCCESS
