@@ -369,7 +369,7 @@ fn list_findings_from_config() {
              here (host bits set in \"172.16.1.1/12\"; did you mean 172.16.0.0/12): every lookup \
              of an IPv4 address that gets here fails, and the mail gets a temporary failure\n\
              mynetworks: entry 9: note: not checked: hash:{d}/other is a table lookup (pfinet \
-             lint reads cidr: tables only); it may decide any address, and take them from the \
+             lint reads cidr: and inline: tables only); it may decide any address, and take them from the \
              entries after it\n"
         )
     );

@@ -117,12 +117,13 @@ impl Blocks {
 
 /// For each rule: the first earlier rule with the same pattern, `!`,
 /// enclosing blocks and result (NONE when it is the first). One sort of
-/// the rule numbers, not a hash table of rules.
+/// (hash, rule) pairs, equal hashes then compared in full.
 fn duplicates<'a>(
     rules: &[CidrRule],
     blocks: &Blocks,
     value: &dyn Fn(usize) -> &'a [u8],
 ) -> Vec<u32> {
+    use std::hash::BuildHasher;
     let key = |i: u32| {
         (
             rules[i as usize],
@@ -130,14 +131,19 @@ fn duplicates<'a>(
             value(i as usize),
         )
     };
-    let mut order: Vec<u32> = (0..rules.len() as u32)
+    let hasher = crate::fast_hash::FastHash::default();
+    let mut order: Vec<(u64, u32)> = (0..rules.len() as u32)
         .filter(|&i| matches!(rules[i as usize], CidrRule::Match(..)))
+        .map(|i| (hasher.hash_one(key(i)), i))
         .collect();
-    order.sort_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+    order.sort_unstable();
     let mut dup_of = vec![NONE; rules.len()];
-    for same in order.chunk_by(|&a, &b| key(a) == key(b)) {
-        for &later in &same[1..] {
-            dup_of[later as usize] = same[0];
+    for group in order.chunk_by(|a, b| a.0 == b.0) {
+        // In rule order within a group: the first found is the earliest.
+        for (k, &(_, later)) in group.iter().enumerate().skip(1) {
+            if let Some(&(_, first)) = group[..k].iter().find(|&&(_, j)| key(j) == key(later)) {
+                dup_of[later as usize] = first;
+            }
         }
     }
     dup_of
