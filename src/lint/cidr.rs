@@ -20,7 +20,7 @@ use crate::dict_cidr::{Found, Values, read_rules};
 use crate::postfix_release::Release;
 use crate::readlline;
 
-use super::{Finding, Name, Report, Severity, TooLarge, rule_finding};
+use super::{Finding, NONE, Name, Report, Severity, TooLarge, first_equal, rule_finding};
 
 /// Lint the cidr table `data`, read from `mapname` as Postfix `release`
 /// reads it (`ipv6`: the build's HAS_IPV6).
@@ -56,7 +56,11 @@ pub fn lint_cidr(
     let line_of = |i: usize| lines[i] as usize;
     let name_of = |i: usize| Name::plain("line", "lines", line_of(i));
     let blocks = Blocks::of(&rules);
-    let dup_of = duplicates(&rules, &blocks, &|i| values.get(value_ids[i]));
+    // Duplicates: same pattern, `!`, enclosing blocks and result.
+    let dup_of = first_equal(rules.len(), |i| {
+        matches!(rules[i], CidrRule::Match(..))
+            .then(|| (rules[i], blocks.parent[i], values.get(value_ids[i])))
+    });
     // Rules that match every address of their family, outside any block.
     let mut everything = vec![false; rules.len()];
     cidr_coverage(&rules, &table, |i, c| {
@@ -82,9 +86,6 @@ pub fn lint_cidr(
         rules: rules.len(),
     })
 }
-
-/// No entry.
-const NONE: u32 = u32::MAX;
 
 /// The `if` blocks: each entry's innermost enclosing `if` (a block stack
 /// is known by its innermost `if`), and whether an `if`'s block holds a
@@ -113,40 +114,6 @@ impl Blocks {
         }
         b
     }
-}
-
-/// For each rule: the first earlier rule with the same pattern, `!`,
-/// enclosing blocks and result (NONE when it is the first). One sort of
-/// (hash, rule) pairs, equal hashes then compared in full.
-fn duplicates<'a>(
-    rules: &[CidrRule],
-    blocks: &Blocks,
-    value: &dyn Fn(usize) -> &'a [u8],
-) -> Vec<u32> {
-    use std::hash::BuildHasher;
-    let key = |i: u32| {
-        (
-            rules[i as usize],
-            blocks.parent[i as usize],
-            value(i as usize),
-        )
-    };
-    let hasher = crate::fast_hash::FastHash::default();
-    let mut order: Vec<(u64, u32)> = (0..rules.len() as u32)
-        .filter(|&i| matches!(rules[i as usize], CidrRule::Match(..)))
-        .map(|i| (hasher.hash_one(key(i)), i))
-        .collect();
-    order.sort_unstable();
-    let mut dup_of = vec![NONE; rules.len()];
-    for group in order.chunk_by(|a, b| a.0 == b.0) {
-        // In rule order within a group: the first found is the earliest.
-        for (k, &(_, later)) in group.iter().enumerate().skip(1) {
-            if let Some(&(_, first)) = group[..k].iter().find(|&&(_, j)| key(j) == key(later)) {
-                dup_of[later as usize] = first;
-            }
-        }
-    }
-    dup_of
 }
 
 /// An `if` entry's finding.

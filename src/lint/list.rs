@@ -31,7 +31,9 @@ use crate::match_list::{Entry, Kind, MatchList};
 use std::borrow::Cow;
 
 use super::cidr::host_bits;
-use super::{Finding, Name, Report, Severity, TooLarge, lint_cidr, rule_finding};
+use super::{
+    Finding, NONE, Name, Report, Severity, TooLarge, first_equal, lint_cidr, rule_finding,
+};
 
 /// The kind of list, by the Postfix function that builds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +76,11 @@ pub fn lint_list(
     let name_of = |j: usize| name(&list.entries[j], j);
     let mut everything = vec![false; patterns.len()];
     let mut fails = vec![false; patterns.len()];
-    let dup_of = duplicates(list);
+    // Duplicates: same pattern and `!`.
+    let dup_of = first_equal(list.entries.len(), |i| {
+        let e = &list.entries[i];
+        matches!(e.kind, Kind::Address).then(|| (e.pattern(), e.positive))
+    });
     let mut tables = Vec::new();
     list_coverage(&patterns, ipv6, |i, c| {
         let e = &list.entries[i];
@@ -128,40 +134,6 @@ pub fn lint_list(
         findings,
         rules: list.entries.len(),
     })
-}
-
-/// No entry.
-const NONE: u32 = u32::MAX;
-
-/// For each address entry: the first earlier one with the same pattern
-/// and `!` (NONE when it is the first). One sort of (hash, entry) pairs,
-/// equal hashes then compared byte for byte.
-fn duplicates(list: &MatchList) -> Vec<u32> {
-    use std::hash::BuildHasher;
-    let hasher = crate::fast_hash::FastHash::default();
-    let mut order: Vec<(u64, u32)> = list
-        .entries
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| matches!(e.kind, Kind::Address))
-        .map(|(i, e)| (hasher.hash_one((e.pattern(), e.positive)), i as u32))
-        .collect();
-    order.sort_unstable();
-    let same = |a: u32, b: u32| {
-        let (x, y) = (&list.entries[a as usize], &list.entries[b as usize]);
-        x.positive == y.positive && x.pattern() == y.pattern()
-    };
-    let mut dup_of = vec![NONE; list.entries.len()];
-    for group in order.chunk_by(|a, b| a.0 == b.0) {
-        // Rare collisions: each entry against the earlier ones of its group.
-        for (k, &(_, later)) in group.iter().enumerate().skip(1) {
-            // In entry order within a group: the first found is the earliest.
-            if let Some(&(_, first)) = group[..k].iter().find(|&&(_, j)| same(j, later)) {
-                dup_of[later as usize] = first;
-            }
-        }
-    }
-    dup_of
 }
 
 /// The list's patterns as Postfix's list holds them (a `/file` that could

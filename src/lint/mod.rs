@@ -74,6 +74,34 @@ impl Report {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooLarge;
 
+/// No entry.
+const NONE: u32 = u32::MAX;
+
+/// For each of `n` entries: the first earlier one whose key equals its
+/// own (NONE when there is none, or when `key` gives none: not compared).
+/// One sort of (hash, entry) pairs, equal hashes then compared in full:
+/// no hash table of keys.
+fn first_equal<K: std::hash::Hash + Eq>(n: usize, key: impl Fn(usize) -> Option<K>) -> Vec<u32> {
+    use std::hash::BuildHasher;
+    let hasher = crate::fast_hash::FastHash::default();
+    let mut order: Vec<(u64, u32)> = (0..n)
+        .filter_map(|i| key(i).map(|k| (hasher.hash_one(k), i as u32)))
+        .collect();
+    order.sort_unstable();
+    let mut first = vec![NONE; n];
+    for group in order.chunk_by(|a, b| a.0 == b.0) {
+        // In entry order within a group: the first equal one found is the
+        // earliest (other members are rare hash collisions).
+        for (k, &(_, later)) in group.iter().enumerate().skip(1) {
+            let same = |&&(_, j): &&(u64, u32)| key(j as usize) == key(later as usize);
+            if let Some(&(_, j)) = group[..k].iter().find(same) {
+                first[later as usize] = j;
+            }
+        }
+    }
+    first
+}
+
 /// A share in percent, as few digits as say it (never "0%" or "100%" for
 /// a part).
 fn percent(p: f64) -> String {
