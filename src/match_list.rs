@@ -32,14 +32,13 @@ use crate::match_ops::{is_address_text, is_dictionary};
 use crate::name_index::NamadrList;
 use crate::postfix_release::Release;
 use crate::readlline::{self, Event};
-use std::rc::Rc;
 
 /// Postfix's CHARS_COMMA_SP: the list separators.
 const SEPARATORS: &[u8] = b", \t\r\n";
 
 /// What an entry is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind<'a> {
     /// An address or net/mask pattern ([`Entry::pattern`], case-folded).
     Address,
     /// A `type:table` lookup ([`Entry::pattern`]; not evaluated by pfinet).
@@ -48,53 +47,85 @@ pub enum Kind {
     /// lookup fails, with the reason (`open file FILE: ERROR`).
     MissingFile {
         /// Why it could not be opened.
-        reason: Box<[u8]>,
+        reason: &'a [u8],
     },
 }
 
-/// One pattern of the list (kept small: lists of a million entries are
-/// linted).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+/// One pattern of the list, as [`MatchList::entry`] shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry<'a> {
     /// The pattern with its `!`s as Postfix keeps it: an address pattern
     /// case-folded, anything else as written.
-    pub text: Box<[u8]>,
+    pub text: &'a [u8],
     /// The pattern as written, when folding changed it.
-    pub written: Option<Box<[u8]>>,
+    pub written: Option<&'a [u8]>,
     /// False when negated.
     pub positive: bool,
     /// What it is.
-    pub kind: Kind,
-    /// The file and line (from 1) it was read from, for `/file` patterns
-    /// (the file's name shared by its entries).
-    pub source: Option<(Rc<[u8]>, usize)>,
+    pub kind: Kind<'a>,
+    /// The file and line (from 1) it was read from, for `/file` patterns.
+    pub source: Option<(&'a [u8], usize)>,
 }
 
-impl Entry {
+impl<'a> Entry<'a> {
     /// The pattern after its `!`s (a file or table name, or the address
     /// pattern, case-folded).
-    pub fn pattern(&self) -> &[u8] {
+    pub fn pattern(&self) -> &'a [u8] {
         let bangs = self.text.iter().take_while(|&&c| c == b'!').count();
         &self.text[bangs..]
     }
 
     /// The pattern as written, with its `!`s.
-    pub fn as_written(&self) -> &[u8] {
-        self.written.as_deref().unwrap_or(&self.text)
+    pub fn as_written(&self) -> &'a [u8] {
+        self.written.unwrap_or(self.text)
     }
 }
+
+/// An entry as the list stores it (32 bytes: lists of a million entries
+/// are linted): its text in [`MatchList`]'s one buffer, followed by the
+/// text as written when folding changed it (folding keeps the length).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stored {
+    start: usize,
+    len: usize,
+    /// The index of its file's name, or [`NO_FILE`].
+    file: u32,
+    /// Its line in that file (from 1; saturated at u32::MAX).
+    line: u32,
+    kind: StoredKind,
+    positive: bool,
+    folded: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StoredKind {
+    Address,
+    Table,
+    /// Its reason is in [`MatchList`]'s `reasons`, under its index.
+    MissingFile,
+}
+
+/// A [`Stored`] entry read from the list itself, not from a `/file`.
+const NO_FILE: u32 = u32::MAX;
 
 /// A parsed list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MatchList {
     /// Postfix's `pname`: the parameter name its messages start with.
     pub pname: Vec<u8>,
-    /// The patterns, in order (files expanded in place).
-    pub entries: Vec<Entry>,
     /// Messages from parsing, in order.
     pub messages: Vec<(Severity, Vec<u8>)>,
     /// The release whose parsing this is.
     pub release: Release,
+    /// The patterns, in order (files expanded in place).
+    stored: Vec<Stored>,
+    /// Their texts, one after the other.
+    text: Vec<u8>,
+    /// The `/file` names entries were read from.
+    files: Vec<Box<[u8]>>,
+    /// Why each missing `/file` could not be opened, by entry index (in
+    /// entry order).
+    reasons: Vec<(usize, Box<[u8]>)>,
 }
 
 /// How Postfix logs a message: msg_warn() or msg_error().
@@ -165,15 +196,90 @@ impl MatchList {
             release,
             ..MatchList::default()
         };
-        l.parse_into(list, true, None, read_file)?;
+        l.parse_into(list, true, (NO_FILE, 0), read_file)?;
+        // Kept as long as the list: no room to grow.
+        l.text.shrink_to_fit();
+        l.stored.shrink_to_fit();
         Ok(l)
+    }
+
+    /// How many entries the list has.
+    pub fn len(&self) -> usize {
+        self.stored.len()
+    }
+
+    /// Whether it has none.
+    pub fn is_empty(&self) -> bool {
+        self.stored.is_empty()
+    }
+
+    /// Entry `i` (panics when there is no such entry, as a slice does).
+    pub fn entry(&self, i: usize) -> Entry<'_> {
+        let s = &self.stored[i];
+        let text = &self.text[s.start..s.start + s.len];
+        let written = s
+            .folded
+            .then(|| &self.text[s.start + s.len..s.start + 2 * s.len]);
+        let kind = match s.kind {
+            StoredKind::Address => Kind::Address,
+            StoredKind::Table => Kind::Table,
+            StoredKind::MissingFile => {
+                let at = self.reasons.partition_point(|r| r.0 < i);
+                Kind::MissingFile {
+                    reason: self.reasons.get(at).map_or(&[][..], |r| &r.1),
+                }
+            }
+        };
+        let source = (s.file != NO_FILE).then(|| (&*self.files[s.file as usize], s.line as usize));
+        Entry {
+            text,
+            written,
+            positive: s.positive,
+            kind,
+            source,
+        }
+    }
+
+    /// The entries, in order.
+    pub fn entries(&self) -> impl ExactSizeIterator<Item = Entry<'_>> + Clone + '_ {
+        (0..self.len()).map(|i| self.entry(i))
+    }
+
+    /// Stores a pattern as `written`, case-folded when `fold`.
+    fn push(
+        &mut self,
+        written: &[u8],
+        fold: bool,
+        kind: StoredKind,
+        positive: bool,
+        at: (u32, u32),
+    ) {
+        let start = self.text.len();
+        self.text.extend_from_slice(written);
+        let mut folded = false;
+        if fold {
+            self.text[start..].make_ascii_lowercase();
+            folded = self.text[start..] != *written;
+            if folded {
+                self.text.extend_from_slice(written);
+            }
+        }
+        self.stored.push(Stored {
+            start,
+            len: written.len(),
+            file: at.0,
+            line: at.1,
+            kind,
+            positive,
+            folded,
+        });
     }
 
     fn parse_into(
         &mut self,
         text: &[u8],
         init_match: bool,
-        source: Option<(&Rc<[u8]>, usize)>,
+        source: (u32, u32),
         read_file: &mut ReadFile,
     ) -> Result<(), Vec<u8>> {
         let mut bp = &text[..text.iter().position(|&c| c == 0).unwrap_or(text.len())];
@@ -208,13 +314,6 @@ impl MatchList {
             if item.is_empty() {
                 return Err([&self.pname, b": no pattern after '!'".as_slice()].concat());
             }
-            let entry = |kind, text: Box<[u8]>| Entry {
-                written: (*text != *start).then(|| Box::from(start)),
-                text,
-                positive,
-                kind,
-                source: source.map(|(f, n)| (Rc::clone(f), n)),
-            };
             if item[0] == b'/' {
                 match read_file(item) {
                     Err(errno) => {
@@ -222,12 +321,8 @@ impl MatchList {
                             [b"open file ", item, b": ", &crate::host::strerror(errno)].concat();
                         self.messages.push((Severity::Error, reason.clone()));
                         // Postfix's surrogate table replaces the pattern, negation and all.
-                        let kind = Kind::MissingFile {
-                            reason: reason.into(),
-                        };
-                        let mut e = entry(kind, Box::from(start));
-                        e.positive = true;
-                        self.entries.push(e);
+                        self.reasons.push((self.len(), reason.into()));
+                        self.push(start, false, StoredKind::MissingFile, true, source);
                     }
                     Ok(data) => self.parse_file(item, &data, positive, read_file)?,
                 }
@@ -242,10 +337,9 @@ impl MatchList {
                     ]
                     .concat());
                 }
-                self.entries.push(entry(Kind::Table, Box::from(start)));
+                self.push(start, false, StoredKind::Table, positive, source);
             } else {
-                let folded = [&start[..bangs], &item.to_ascii_lowercase()].concat();
-                self.entries.push(entry(Kind::Address, folded.into()));
+                self.push(start, true, StoredKind::Address, positive, source);
             }
         }
         Ok(())
@@ -260,11 +354,15 @@ impl MatchList {
         positive: bool,
         read_file: &mut ReadFile,
     ) -> Result<(), Vec<u8>> {
-        let name: Rc<[u8]> = Rc::from(path);
+        // More than u32::MAX - 1 files would take a list of more than
+        // 8 GB: the index saturates rather than wraps.
+        let file = u32::try_from(self.files.len()).unwrap_or(NO_FILE - 1);
+        self.files.push(path.into());
+        let at = |n: usize| (file, u32::try_from(n).unwrap_or(u32::MAX));
         if self.release == Release::V3_7 {
             for (n, line) in data.split_inclusive(|&c| c == b'\n').enumerate() {
                 if line.first() != Some(&b'#') {
-                    self.parse_into(line, positive, Some((&name, n + 1)), read_file)?;
+                    self.parse_into(line, positive, at(n + 1), read_file)?;
                 }
             }
             return Ok(());
@@ -281,8 +379,7 @@ impl MatchList {
             }
             match e {
                 Event::Line(n, text) => {
-                    let source = Some((&name, n));
-                    if let Err(f) = self.parse_into(text, positive, source, read_file) {
+                    if let Err(f) = self.parse_into(text, positive, at(n), read_file) {
                         fatal = Some(f);
                     }
                 }
@@ -315,17 +412,16 @@ impl MatchList {
         let mut ev = Evaluation::default();
         // match_hostaddr() looks at nothing for a non-address (a namadr
         // list still compares the name).
-        if (name.is_none() && !is_address_text(&addr)) || self.entries.is_empty() {
+        if (name.is_none() && !is_address_text(&addr)) || self.is_empty() {
             return ev;
         }
         // The patterns as Postfix's list holds them; a missing /file is
         // Postfix's surrogate table.
         let patterns: Vec<Vec<u8>> = self
-            .entries
-            .iter()
+            .entries()
             .map(|e| {
                 let bang: &[u8] = if e.positive { b"" } else { b"!" };
-                match &e.kind {
+                match e.kind {
                     Kind::Address | Kind::Table => [bang, e.pattern()].concat(),
                     Kind::MissingFile { .. } => [b"non-existent:", e.pattern()].concat(),
                 }
@@ -363,9 +459,9 @@ impl MatchList {
                     return ev;
                 }
                 Step::Dictionary { entry, next } => {
-                    let e = &self.entries[entry];
-                    let answer = match &e.kind {
-                        Kind::MissingFile { reason, .. } => {
+                    let e = self.entry(entry);
+                    let answer = match e.kind {
+                        Kind::MissingFile { reason } => {
                             let t = &patterns[entry];
                             TableAnswer::Failed(
                                 [t, b" is unavailable. ".as_slice(), reason].concat(),
@@ -384,7 +480,7 @@ impl MatchList {
                         TableAnswer::NotFound => {}
                         TableAnswer::NotEvaluated => ev.not_evaluated.push(entry),
                         TableAnswer::Failed(why) => {
-                            let t = match &e.kind {
+                            let t = match e.kind {
                                 Kind::Table => e.pattern().to_vec(),
                                 _ => patterns[entry].clone(),
                             };
@@ -447,7 +543,7 @@ mod tests {
         assert_eq!(ev("2001:db8::1"), (Some(3), true, false));
         assert_eq!(ev("2001:DB8::1"), (Some(3), true, false));
         assert_eq!(ev("10.0.0.1"), (None, false, false));
-        assert_eq!(&*l.entries[1].text, b"!192.0.2.0/25");
+        assert_eq!(l.entry(1).text, b"!192.0.2.0/25");
     }
 
     #[test]
@@ -465,7 +561,7 @@ mod tests {
     #[test]
     fn comments_tables_files_and_fatal() {
         let l = list("1.2.3.4 #x y, z");
-        assert_eq!(l.entries.len(), 1);
+        assert_eq!(l.len(), 1);
         assert_eq!(
             l.messages,
             vec![(
@@ -474,11 +570,11 @@ mod tests {
             )]
         );
         let l = list("hash:/etc/x !{ a, b } 10.0.0.1");
-        assert_eq!(l.entries.len(), 3);
-        assert_eq!(l.entries[0].kind, Kind::Table);
-        assert_eq!(l.entries[0].pattern(), b"hash:/etc/x");
-        assert_eq!(l.entries[1].kind, Kind::Address);
-        assert_eq!(l.entries[1].pattern(), b"{ a, b }");
+        assert_eq!(l.len(), 3);
+        assert_eq!(l.entry(0).kind, Kind::Table);
+        assert_eq!(l.entry(0).pattern(), b"hash:/etc/x");
+        assert_eq!(l.entry(1).kind, Kind::Address);
+        assert_eq!(l.entry(1).pattern(), b"{ a, b }");
         let e = l.evaluate(b"10.0.0.1", true);
         assert_eq!((e.decided_by, e.not_evaluated), (Some(2), vec![0]));
         let mut files = |p: &[u8]| {
@@ -487,9 +583,8 @@ mod tests {
         };
         let l = MatchList::parse(Release::V3_7, b"p", b"!/f", &mut files).unwrap();
         let got: Vec<_> = l
-            .entries
-            .iter()
-            .map(|e| (e.positive, e.source.clone().unwrap().1))
+            .entries()
+            .map(|e| (e.positive, e.source.unwrap().1))
             .collect();
         assert_eq!(got, vec![(false, 2), (true, 2), (false, 4)]);
         let mut none = |_: &[u8]| Err(libc::ENOENT);
@@ -543,14 +638,10 @@ mod tests {
         let data = b"1.1.1.1\n  2.2.2.2\n  # x\n3.3.3.3\n";
         let l = parse(Release::V3_8, b"/f", data);
         assert!(l.messages.is_empty(), "{:?}", l.messages);
-        let lines: Vec<_> = l
-            .entries
-            .iter()
-            .map(|e| e.source.clone().unwrap().1)
-            .collect();
+        let lines: Vec<_> = l.entries().map(|e| e.source.unwrap().1).collect();
         assert_eq!(lines, vec![1, 1, 4]);
         let l = parse(Release::V3_7, b"/f", data);
-        assert_eq!(l.entries.len(), 3);
+        assert_eq!(l.len(), 3);
         assert_eq!(
             msg(l),
             b"p: comment at end of line is not supported: # x\n".to_vec()

@@ -14,9 +14,10 @@
 use super::cidr::{conditions, own_set};
 use super::list::paint_pattern;
 use super::table::{IndexKey, Parts};
-use super::{CidrRule, CidrTable, Hit, Key, Ranges, Set, decode, family_max};
+use super::{CidrRule, CidrTable, Families, Hit, Key, Ranges, Set, decode, family_max};
 use crate::cidr_match::{CidrPattern, Family};
 use crate::match_ops::is_dictionary;
+use std::borrow::Cow;
 
 /// One entry's part in its table.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -157,32 +158,33 @@ fn deciders<K: IndexKey>(
     (found, more)
 }
 
-/// The coverage of each pattern of a match list (each with its leading
-/// `!`s, as Postfix's list holds them; `ipv6` the build's HAS_IPV6), handed
-/// to `each` in order. `type:table` patterns are left out (their entries
-/// cover nothing here): they can only take more addresses from later
-/// patterns, never give any back.
-pub fn list_coverage<P: AsRef<[u8]>>(
-    patterns: &[P],
+/// The coverage of each of the `n` patterns of a match list (`pattern(i)`
+/// with its leading `!`s, as Postfix's list holds it; `ipv6` the build's
+/// HAS_IPV6), handed to `each` in order. `type:table` patterns are left
+/// out (their entries cover nothing here): they can only take more
+/// addresses from later patterns, never give any back.
+pub fn list_coverage<'p>(
+    n: usize,
+    pattern: impl Fn(usize) -> Cow<'p, [u8]>,
     ipv6: bool,
     mut each: impl FnMut(usize, &EntryCoverage),
 ) {
     // Painted twice, once for the partition and once per pattern (keeping
     // every pattern's ranges would cost more than painting again).
     let mut all = Ranges::default();
-    for (i, p) in patterns.iter().enumerate() {
-        paint_one(&mut all, i, p.as_ref(), ipv6);
+    for i in 0..n {
+        paint_one(&mut all, i, &pattern(i), ipv6);
     }
     let tables = all.finish();
     let (v4, v6) = (tables.v4.parts(), tables.v6.parts());
-    let mut decided = vec![0f64; patterns.len()];
+    let mut decided = vec![0f64; n];
     tally(&v4, Family::V4, &mut decided);
     tally(&v6, Family::V6, &mut decided);
     let mut r = Ranges::default();
-    for (i, p) in patterns.iter().enumerate() {
+    for (i, &decided) in decided.iter().enumerate() {
         r.v4.clear();
         r.v6.clear();
-        paint_one(&mut r, i, p.as_ref(), ipv6);
+        paint_one(&mut r, i, &pattern(i), ipv6);
         let mut e = EntryCoverage::default();
         let (family, set, fails) = match (r.v4.is_empty(), r.v6.is_empty()) {
             (true, true) => (None, Vec::new(), false),
@@ -191,7 +193,7 @@ pub fn list_coverage<P: AsRef<[u8]>>(
         };
         e.family = family;
         e.covered = size(&set);
-        e.decided = decided[i];
+        e.decided = decided;
         e.fails = fails;
         if let Some(f) = family {
             e.everything = set == vec![(0, family_max(f))];
@@ -251,66 +253,109 @@ fn failing<K>(painted: &[(K, K, u32)]) -> bool {
 }
 
 /// A run of a match list's address patterns (see [`list_runs`]): its
-/// patterns `first..end` and each family's partition, as (first address,
-/// the pattern that decides and how, or None), adjacent equal ranges
-/// merged.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// patterns `first..end`, compiled.
+#[derive(Debug, Clone)]
 pub struct Run {
     /// The run's first pattern.
     pub first: usize,
     /// Past its last pattern.
     pub end: usize,
-    /// The IPv4 partition (addresses in the low 32 bits).
-    pub v4: Vec<(Key, Option<Hit>)>,
-    /// The IPv6 partition.
-    pub v6: Vec<(Key, Option<Hit>)>,
+    tables: Families,
 }
 
-/// The runs of address patterns of a match list, split at `type:table`
-/// patterns and at those `separate` names (a host name in a namadr list):
-/// for `pfinet lint --minimal`, which may rewrite a run but keeps every
-/// separator in its place. Each run is compiled alone.
-pub fn list_runs<P: AsRef<[u8]>>(
-    patterns: &[P],
+impl Run {
+    /// One family's partition, as (first address, the pattern that
+    /// decides and how, or None), no two neighbours alike (IPv4 addresses
+    /// in the low 32 bits).
+    pub fn ranges(&self, family: Family) -> RunRanges<'_> {
+        let (starts, hits) = match family {
+            Family::V4 => {
+                let p = self.tables.v4.parts();
+                (Starts::V4(p.starts), p.hits)
+            }
+            Family::V6 => {
+                let p = self.tables.v6.parts();
+                (Starts::V6(p.starts), p.hits)
+            }
+        };
+        RunRanges { starts, hits, i: 0 }
+    }
+}
+
+/// The ranges of one family of a [`Run`], in order.
+#[derive(Debug, Clone)]
+pub struct RunRanges<'a> {
+    starts: Starts<'a>,
+    hits: &'a [u32],
+    i: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Starts<'a> {
+    V4(&'a [u32]),
+    V6(&'a [u128]),
+}
+
+impl Iterator for RunRanges<'_> {
+    type Item = (Key, Option<Hit>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let start = match self.starts {
+            Starts::V4(s) => Key::from(*s.get(self.i)?),
+            Starts::V6(s) => *s.get(self.i)?,
+        };
+        let hit = decode(*self.hits.get(self.i)?);
+        self.i += 1;
+        Some((start, hit))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.hits.len().saturating_sub(self.i);
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for RunRanges<'_> {}
+
+/// The runs of address patterns of a match list of `n` patterns
+/// (`pattern(i)` as for [`list_coverage`]), split at `type:table` patterns
+/// and at patterns that paint no address for which `separate` says so (a
+/// host name in a namadr list): for `pfinet lint --minimal`, which may
+/// rewrite a run but keeps every separator in its place. Each run is
+/// compiled alone, in one pass over the patterns.
+pub fn list_runs<'p>(
+    n: usize,
+    pattern: impl Fn(usize) -> Cow<'p, [u8]>,
     ipv6: bool,
     separate: impl Fn(usize) -> bool,
 ) -> Vec<Run> {
     let mut runs = Vec::new();
+    let mut ranges = Ranges::default();
     let mut first = 0;
-    for i in 0..=patterns.len() {
-        let split = i == patterns.len() || {
-            let text = patterns[i].as_ref();
-            let bangs = text.iter().take_while(|&&c| c == b'!').count();
-            is_dictionary(&text[bangs..]) || separate(i)
+    for i in 0..n {
+        let before = (ranges.v4.len(), ranges.v6.len());
+        let p = pattern(i);
+        let bangs = p.iter().take_while(|&&c| c == b'!').count();
+        let split = is_dictionary(&p[bangs..]) || {
+            paint_one(&mut ranges, i, &p, ipv6);
+            (ranges.v4.len(), ranges.v6.len()) == before && separate(i)
         };
-        if !split {
-            continue;
+        if split {
+            let tables = std::mem::take(&mut ranges).finish();
+            runs.push(Run {
+                first,
+                end: i,
+                tables,
+            });
+            first = i + 1;
         }
-        let mut ranges = Ranges::default();
-        for (j, p) in patterns.iter().enumerate().take(i).skip(first) {
-            paint_one(&mut ranges, j, p.as_ref(), ipv6);
-        }
-        let tables = ranges.finish();
-        runs.push(Run {
-            first,
-            end: i,
-            v4: merged(&tables.v4.parts()),
-            v6: merged(&tables.v6.parts()),
-        });
-        first = i + 1;
     }
+    runs.push(Run {
+        first,
+        end: n,
+        tables: ranges.finish(),
+    });
     runs
-}
-
-fn merged<K: IndexKey>(parts: &Parts<'_, K>) -> Vec<(Key, Option<Hit>)> {
-    let mut out: Vec<(Key, Option<Hit>)> = Vec::new();
-    for (&start, &code) in parts.starts.iter().zip(parts.hits) {
-        let hit = decode(code);
-        if out.last().is_none_or(|l| l.1 != hit) {
-            out.push((start.into(), hit));
-        }
-    }
-    out
 }
 
 /// Which entries of a compiled cidr table decide for some address (a

@@ -287,15 +287,16 @@ pub(super) fn paint_pattern(
         ranges.push(family, (k, k), matched);
     }
     // 2. The light-weight tests, for any address of this family.
-    let has_colon = pattern.contains(&b':');
-    let v4_chars = b"01234567890.";
-    if has_colon != (family == Family::V6)
-        || !pattern.iter().any(|c| b":/".contains(c))
-        || pattern.iter().all(|c| v4_chars.contains(c))
-        || !pattern
-            .iter()
-            .all(|c| c.is_ascii_hexdigit() || b".:[]/".contains(c))
-    {
+    //    In one pass: a ':', a ':' or '/', only "01234567890.", only
+    //    hex digits and ".:[]/".
+    let (mut colon, mut separator, mut v4_only, mut allowed) = (false, false, true, true);
+    for &c in pattern {
+        colon |= c == b':';
+        separator |= c == b':' || c == b'/';
+        v4_only &= c.is_ascii_digit() || c == b'.';
+        allowed &= c.is_ascii_hexdigit() || matches!(c, b'.' | b':' | b'[' | b']' | b'/');
+    }
+    if colon != (family == Family::V6) || !separator || v4_only || !allowed {
         return;
     }
     // 3. Parse: an error for every address of the family, or a network.

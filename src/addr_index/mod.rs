@@ -56,9 +56,11 @@ mod table;
 mod tests;
 
 pub use cidr::{CidrBuilder, CidrRule, CidrTable, CidrView, TooManyRules};
-pub use coverage::{EntryCoverage, Run, cidr_coverage, cidr_deciding, list_coverage, list_runs};
+pub use coverage::{
+    EntryCoverage, Run, RunRanges, cidr_coverage, cidr_deciding, list_coverage, list_runs,
+};
 pub use list::{MatchList, Step};
-pub(crate) use minimal::{NO_ANSWER, minimal_prefixes};
+pub(crate) use minimal::{NO_ANSWER, Prefix, minimal_prefixes};
 pub use table::{IndexKey, Parts};
 use table::{Table, sweep};
 

@@ -55,8 +55,7 @@ pub fn lint_list(
     ipv6: bool,
     read_table: &mut ReadTable,
 ) -> Result<Report, TooLarge> {
-    let patterns = patterns(list);
-    if patterns.len() > crate::addr_index::MAX_ENTRIES {
+    if list.len() > crate::addr_index::MAX_ENTRIES {
         return Err(TooLarge);
     }
     // Postfix's errors are about /files that cannot be opened: those
@@ -73,55 +72,60 @@ pub fn lint_list(
             text: format!("Postfix warns: {}", String::from_utf8_lossy(text)),
         })
         .collect();
-    let name_of = |j: usize| name(&list.entries[j], j);
-    let mut everything = vec![false; patterns.len()];
-    let mut fails = vec![false; patterns.len()];
+    let name_of = |j: usize| name(list.entry(j), j);
+    let mut everything = vec![false; list.len()];
+    let mut fails = vec![false; list.len()];
     // Duplicates: same pattern and `!`.
-    let dup_of = first_equal(list.entries.len(), |i| {
-        let e = &list.entries[i];
+    let dup_of = first_equal(list.len(), |i| {
+        let e = list.entry(i);
         matches!(e.kind, Kind::Address).then(|| (e.pattern(), e.positive))
     });
     let mut tables = Vec::new();
-    list_coverage(&patterns, ipv6, |i, c| {
-        let e = &list.entries[i];
-        // A malformed pattern ends every lookup of its family that gets
-        // there, but it is no catch-all.
-        everything[i] = c.everything && !c.fails;
-        fails[i] = c.fails;
-        let found = match &e.kind {
-            Kind::MissingFile { reason, .. } => Some((
-                Severity::Warning,
-                format!(
-                    "{}: every lookup that gets here fails, and the mail gets a temporary \
-                     failure",
-                    String::from_utf8_lossy(reason)
-                ),
-            )),
-            Kind::Table => {
-                tables.push(i);
-                not_checked(e.pattern())
-            }
-            Kind::Address => match dup_of[i] {
-                NONE => {
-                    let p = e.pattern();
-                    address_finding(p, c, kind, ipv6, (&everything, &fails), &name_of)
-                }
-                j => Some((
+    list_coverage(
+        list.len(),
+        |i| held(list, i),
+        ipv6,
+        |i, c| {
+            let e = list.entry(i);
+            // A malformed pattern ends every lookup of its family that gets
+            // there, but it is no catch-all.
+            everything[i] = c.everything && !c.fails;
+            fails[i] = c.fails;
+            let found = match &e.kind {
+                Kind::MissingFile { reason, .. } => Some((
                     Severity::Warning,
-                    format!("duplicate of {}", name_of(j as usize).one()),
+                    format!(
+                        "{}: every lookup that gets here fails, and the mail gets a temporary \
+                     failure",
+                        String::from_utf8_lossy(reason)
+                    ),
                 )),
-            },
-        };
-        if let Some((severity, text)) = found {
-            findings.push(about(e, i, severity, text));
-        }
-    });
+                Kind::Table => {
+                    tables.push(i);
+                    not_checked(e.pattern())
+                }
+                Kind::Address => match dup_of[i] {
+                    NONE => {
+                        let p = e.pattern();
+                        address_finding(p, c, kind, ipv6, (&everything, &fails), &name_of)
+                    }
+                    j => Some((
+                        Severity::Warning,
+                        format!("duplicate of {}", name_of(j as usize).one()),
+                    )),
+                },
+            };
+            if let Some((severity, text)) = found {
+                findings.push(about(e, i, severity, text));
+            }
+        },
+    );
     for i in tables {
-        let t = list.entries[i].pattern();
+        let t = list.entry(i).pattern();
         if let Some(path) = t.strip_prefix(b"cidr:") {
             findings.extend(cidr_in_place(list, i, path, ipv6, read_table)?);
         } else if let Some(body) = t.strip_prefix(b"inline:") {
-            let e = &list.entries[i];
+            let e = list.entry(i);
             findings.extend(
                 inline_in_place(body, kind)
                     .into_iter()
@@ -132,29 +136,27 @@ pub fn lint_list(
     findings.sort_by_key(|f| f.entry.unwrap_or(0));
     Ok(Report {
         findings,
-        rules: list.entries.len(),
+        rules: list.len(),
     })
 }
 
-/// The list's patterns as Postfix's list holds them (a `/file` that could
-/// not be opened is Postfix's surrogate table), borrowed where they can be.
-pub(super) fn patterns(list: &MatchList) -> Vec<Cow<'_, [u8]>> {
-    list.entries
-        .iter()
-        .map(|e| match (&e.kind, e.positive) {
-            (Kind::Address | Kind::Table, true) => Cow::Borrowed(e.pattern()),
-            // One `!`: the text is the pattern as the list holds it.
-            (Kind::Address | Kind::Table, false) if e.text.len() == e.pattern().len() + 1 => {
-                Cow::Borrowed(&e.text[..])
-            }
-            (Kind::Address | Kind::Table, false) => Cow::Owned([b"!", e.pattern()].concat()),
-            (Kind::MissingFile { .. }, _) => Cow::Owned([b"non-existent:", e.pattern()].concat()),
-        })
-        .collect()
+/// Entry `i` as Postfix's list holds it (a `/file` that could not be
+/// opened is Postfix's surrogate table), borrowed where it can be.
+pub(super) fn held(list: &MatchList, i: usize) -> Cow<'_, [u8]> {
+    let e = list.entry(i);
+    match (e.kind, e.positive) {
+        (Kind::Address | Kind::Table, true) => Cow::Borrowed(e.pattern()),
+        // One `!`: the text is the pattern as the list holds it.
+        (Kind::Address | Kind::Table, false) if e.text.len() == e.pattern().len() + 1 => {
+            Cow::Borrowed(e.text)
+        }
+        (Kind::Address | Kind::Table, false) => Cow::Owned([b"!", e.pattern()].concat()),
+        (Kind::MissingFile { .. }, _) => Cow::Owned([b"non-existent:", e.pattern()].concat()),
+    }
 }
 
 /// How findings name entry `i`: `entry 3`, or `/file line 4`.
-fn name(e: &Entry, i: usize) -> Name {
+fn name(e: Entry, i: usize) -> Name {
     match &e.source {
         Some((file, line)) => Name {
             prefix: format!("{} ", String::from_utf8_lossy(file)),
@@ -167,7 +169,7 @@ fn name(e: &Entry, i: usize) -> Name {
 }
 
 /// A finding about entry `i`, at its file and line when it has them.
-fn about(e: &Entry, i: usize, severity: Severity, text: String) -> Finding {
+fn about(e: Entry, i: usize, severity: Severity, text: String) -> Finding {
     Finding {
         file: e
             .source
@@ -312,7 +314,7 @@ fn cidr_in_place(
     ipv6: bool,
     read_table: &mut ReadTable,
 ) -> Result<Vec<Finding>, TooLarge> {
-    let e = &list.entries[i];
+    let e = list.entry(i);
     let data = match read_table(path) {
         Ok(d) => d,
         Err(errno) => {

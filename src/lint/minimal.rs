@@ -394,5 +394,7 @@ fn prefixes(want: &Results<'_>) -> Vec<u8> {
             text.push(b'\n');
         }
     }
+    // Kept while the candidates are compiled and proven: no room to grow.
+    text.shrink_to_fit();
     text
 }

@@ -18,12 +18,13 @@
 //! compiled, and each run's partition, range by range with its answer,
 //! must be the input's.
 
-use crate::addr_index::{Hit, NO_ANSWER, Run, list_runs, minimal_prefixes};
+use crate::addr_index::{Hit, NO_ANSWER, Prefix, Run, RunRanges, list_runs, minimal_prefixes};
 use crate::cidr_match::Family;
-use crate::match_list::{Kind, MatchList};
+use crate::match_list::MatchList;
+use std::io::Write;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::list::patterns;
+use super::list::held;
 use super::{ListKind, NotWritten};
 
 /// What [`minimal_list`] wrote.
@@ -39,55 +40,50 @@ pub struct MinimalList {
     pub ranges: usize,
 }
 
-/// An answer of a run for an address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Answer {
-    Match,
-    NoMatch,
-    /// The walk goes on past the run.
-    Next,
-}
-
 /// Parses a list's text as Postfix would: the list, or the fatal text.
 pub type Reparse<'a> = dyn Fn(&[u8]) -> Result<MatchList, Vec<u8>> + 'a;
 
 /// The smallest list equivalent to `list`, proven so. `reparse` parses
-/// the output text as Postfix would (the same release and name).
+/// the output text as Postfix would (the same release and name). The
+/// list is taken, and dropped once what the proof needs of it is kept:
+/// the output is read back and compiled beside the input's runs only.
 pub fn minimal_list(
-    list: &MatchList,
+    list: MatchList,
     kind: ListKind,
     ipv6: bool,
     reparse: &Reparse,
 ) -> Result<MinimalList, NotWritten> {
-    let pats = patterns(list);
-    if pats.len() > crate::addr_index::MAX_ENTRIES {
+    if list.len() > crate::addr_index::MAX_ENTRIES {
         return Err(NotWritten::TooLarge);
     }
-    let separate = separators(list, kind, ipv6);
-    let runs = list_runs(&pats, ipv6, |i| separate[i]);
+    let runs = compile_runs(&list, kind, ipv6);
     let mut text: Vec<u8> = Vec::new();
     let mut entries = 0;
     let mut at = 0;
     for (n, run) in runs.iter().enumerate() {
         // The separators before the run, kept as written.
-        for e in &list.entries[at..run.first] {
-            text.extend_from_slice(e.as_written());
+        for i in at..run.first {
+            text.extend_from_slice(list.entry(i).as_written());
             text.push(b'\n');
             entries += 1;
         }
         let last = n + 1 == runs.len();
-        entries += rewrite(list, run, last, &mut text);
+        entries += rewrite(&list, run, last, &mut text);
         at = run.end;
     }
+    let want = Expected::of(&list, &runs);
+    let entries_in = list.len();
+    drop(list);
     let out = reparse(&text).map_err(|w| NotWritten::Unproven(lossy(&w)))?;
-    let out_pats = patterns(&out);
-    let out_separate = separators(&out, kind, ipv6);
-    let out_runs = list_runs(&out_pats, ipv6, |i| out_separate[i]);
-    let ranges = prove(list, &runs, &out, &out_runs)?;
+    // The text is written again from what was read back, once proven.
+    drop(text);
+    let out_runs = compile_runs(&out, kind, ipv6);
+    let ranges = prove(&want, &runs, &out, &out_runs)?;
+    drop((runs, out_runs));
     Ok(MinimalList {
-        text,
+        text: written(&out)?,
         entries,
-        entries_in: list.entries.len(),
+        entries_in,
         ranges,
     })
 }
@@ -96,96 +92,113 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Which entries stay in place: tables, /files that could not be opened,
+/// The list's runs: split at tables, /files that could not be opened,
 /// and host name patterns of a namadr list (an address pattern that
-/// matches no address). In an address list the latter do nothing.
-fn separators(list: &MatchList, kind: ListKind, ipv6: bool) -> Vec<bool> {
-    list.entries
-        .iter()
-        .map(|e| match &e.kind {
-            Kind::Table | Kind::MissingFile { .. } => true,
-            Kind::Address => kind == ListKind::NameAddress && paints_nothing(e.pattern(), ipv6),
-        })
-        .collect()
+/// matches no address), which stay in place. In an address list the
+/// latter do nothing, and are left in their run.
+fn compile_runs(list: &MatchList, kind: ListKind, ipv6: bool) -> Vec<Run> {
+    let host_names_stay = kind == ListKind::NameAddress;
+    list_runs(list.len(), |i| held(list, i), ipv6, |_| host_names_stay)
 }
 
-fn paints_nothing(p: &[u8], ipv6: bool) -> bool {
-    let runs = list_runs(&[p], ipv6, |_| false);
-    runs.iter()
-        .all(|r| r.v4.iter().chain(&r.v6).all(|(_, h)| h.is_none()))
+/// A run's value for a range: a match (0), a `!` match (1), or none (the
+/// walk goes on: [`NO_ANSWER`]); in the last run a `!` match and none are
+/// one answer (no match). None when a malformed pattern decides.
+fn value(hit: Option<Hit>, last: bool) -> Option<u32> {
+    match hit {
+        Some(Hit::Match(_)) => Some(0),
+        Some(Hit::Negated(_)) if !last => Some(1),
+        Some(Hit::Negated(_)) | None => Some(NO_ANSWER),
+        Some(Hit::Error(_)) => None,
+    }
 }
 
-/// A run's answers per family, or None when a malformed pattern decides.
-fn answers(run: &Run, last: bool) -> Option<[Vec<(u128, Answer)>; 2]> {
-    let map = |ranges: &[(u128, Option<Hit>)]| -> Option<Vec<(u128, Answer)>> {
-        let mut out: Vec<(u128, Answer)> = Vec::new();
-        for &(start, hit) in ranges {
-            let a = match hit {
-                Some(Hit::Match(_)) => Answer::Match,
-                Some(Hit::Negated(_)) if !last => Answer::NoMatch,
-                Some(Hit::Negated(_)) | None => Answer::Next,
-                Some(Hit::Error(_)) => return None,
-            };
-            if out.last().is_none_or(|l| l.1 != a) {
-                out.push((start, a));
+/// The fewest prefixes for a run's answers, per family (IPv4, IPv6), or
+/// None when a malformed pattern decides.
+fn prefixes(run: &Run, last: bool) -> Option<[Vec<Prefix>; 2]> {
+    let of = |family| {
+        let (mut starts, mut values) = (Vec::new(), Vec::new());
+        for (start, hit) in run.ranges(family) {
+            let v = value(hit, last)?;
+            if values.last() != Some(&v) {
+                starts.push(start);
+                values.push(v);
             }
         }
-        Some(out)
+        Some(minimal_prefixes(&starts, &values, family))
     };
-    Some([map(&run.v4)?, map(&run.v6)?])
+    Some([of(Family::V4)?, of(Family::V6)?])
 }
 
-/// The run's entries: the patterns that decide, or the fewest prefixes.
+/// The run's entries: the patterns that decide, or the fewest prefixes,
+/// whichever are fewer; how many.
 fn rewrite(list: &MatchList, run: &Run, last: bool, out: &mut Vec<u8>) -> usize {
     // The patterns that own a range, in one pass over the ranges.
     let mut decides = vec![false; run.end - run.first];
-    for (_, h) in run.v4.iter().chain(&run.v6) {
-        if let Some(h) = h {
+    for (_, hit) in run.ranges(Family::V4).chain(run.ranges(Family::V6)) {
+        if let Some(h) = hit {
             decides[h.entry() as usize - run.first] = true;
         }
     }
     let deciders = decides.iter().filter(|&&d| d).count();
-    let prefixes = answers(run, last).map(|answers| {
-        let mut all = Vec::new();
-        for (family, ranges) in [(Family::V4, &answers[0]), (Family::V6, &answers[1])] {
-            let starts: Vec<u128> = ranges.iter().map(|r| r.0).collect();
-            let values: Vec<u32> = ranges
-                .iter()
-                .map(|r| match r.1 {
-                    Answer::Match => 0,
-                    Answer::NoMatch => 1,
-                    Answer::Next => NO_ANSWER,
-                })
-                .collect();
-            all.extend(
-                minimal_prefixes(&starts, &values, family)
-                    .into_iter()
-                    .map(|p| (family, p)),
-            );
-        }
-        all
-    });
-    match prefixes {
-        Some(prefixes) if prefixes.len() < deciders => {
-            for (family, (lo, len, v)) in &prefixes {
-                let bang = if *v == 1 { "!" } else { "" };
-                let p = match (family, len) {
-                    (Family::V4, 32) => format!("{}", Ipv4Addr::from(*lo as u32)),
-                    (Family::V4, _) => format!("{}/{len}", Ipv4Addr::from(*lo as u32)),
-                    (Family::V6, 128) => format!("[{}]", Ipv6Addr::from(*lo)),
-                    (Family::V6, _) => format!("[{}]/{len}", Ipv6Addr::from(*lo)),
-                };
-                out.extend_from_slice(format!("{bang}{p}\n").as_bytes());
+    if let Some(prefixes) = prefixes(run, last).filter(|p| p[0].len() + p[1].len() < deciders) {
+        for (family, prefixes) in [Family::V4, Family::V6].into_iter().zip(&prefixes) {
+            for &(lo, len, v) in prefixes {
+                write_prefix(out, family, lo, len, v == 1);
             }
-            prefixes.len()
         }
-        _ => {
-            for i in (run.first..run.end).filter(|&i| decides[i - run.first]) {
-                out.extend_from_slice(list.entries[i].as_written());
-                out.push(b'\n');
+        return prefixes[0].len() + prefixes[1].len();
+    }
+    for i in (run.first..run.end).filter(|&i| decides[i - run.first]) {
+        out.extend_from_slice(list.entry(i).as_written());
+        out.push(b'\n');
+    }
+    deciders
+}
+
+/// One prefix as a list entry, on its own line.
+fn write_prefix(out: &mut Vec<u8>, family: Family, lo: u128, len: u32, negated: bool) {
+    if negated {
+        out.push(b'!');
+    }
+    // Writing to a Vec cannot fail.
+    let _ = match (family, len) {
+        (Family::V4, 32) => writeln!(out, "{}", Ipv4Addr::from(lo as u32)),
+        (Family::V4, _) => writeln!(out, "{}/{len}", Ipv4Addr::from(lo as u32)),
+        (Family::V6, 128) => writeln!(out, "[{}]", Ipv6Addr::from(lo)),
+        (Family::V6, _) => writeln!(out, "[{}]/{len}", Ipv6Addr::from(lo)),
+    };
+}
+
+/// What the proof needs of the input once its runs are compiled: the
+/// separators after each run, and the text of each malformed pattern
+/// that decides somewhere.
+struct Expected {
+    separators: Vec<Vec<Box<[u8]>>>,
+    errors: Vec<(u32, Box<[u8]>)>,
+}
+
+impl Expected {
+    fn of(list: &MatchList, runs: &[Run]) -> Expected {
+        let mut separators = Vec::with_capacity(runs.len());
+        let mut errors = Vec::new();
+        for (n, run) in runs.iter().enumerate() {
+            let next = runs.get(n + 1).map_or(run.end, |r| r.first);
+            separators.push((run.end..next).map(|i| list.entry(i).text.into()).collect());
+            for (_, hit) in run.ranges(Family::V4).chain(run.ranges(Family::V6)) {
+                if let Some(Hit::Error(i)) = hit {
+                    errors.push((i, list.entry(i as usize).text.into()));
+                }
             }
-            deciders
         }
+        errors.sort_unstable();
+        errors.dedup();
+        Expected { separators, errors }
+    }
+
+    fn error_text(&self, i: u32) -> &[u8] {
+        let at = self.errors.partition_point(|e| e.0 < i);
+        self.errors.get(at).map_or(&[][..], |e| &e.1)
     }
 }
 
@@ -193,7 +206,7 @@ fn rewrite(list: &MatchList, run: &Run, last: bool, out: &mut Vec<u8>) -> usize 
 /// same answers (a malformed pattern's: the same pattern failing) over
 /// every address: the number of ranges compared.
 fn prove(
-    input: &MatchList,
+    want: &Expected,
     runs: &[Run],
     output: &MatchList,
     out_runs: &[Run],
@@ -204,22 +217,23 @@ fn prove(
     }
     let mut ranges = 0;
     for (n, (a, b)) in runs.iter().zip(out_runs).enumerate() {
-        let seps_a = &input.entries[a.end..runs.get(n + 1).map_or(a.end, |r| r.first)];
-        let seps_b = &output.entries[b.end..out_runs.get(n + 1).map_or(b.end, |r| r.first)];
-        if !seps_a
-            .iter()
-            .map(|e| &e.text)
-            .eq(seps_b.iter().map(|e| &e.text))
-        {
+        let seps_b = b.end..out_runs.get(n + 1).map_or(b.end, |r| r.first);
+        let text_a = want.separators[n].iter().map(|t| &t[..]);
+        if !text_a.eq(seps_b.map(|i| output.entry(i).text)) {
             return unproven(format!("the entries after run {n} differ"));
         }
         let last = n + 1 == runs.len();
-        for (x, y) in [(&a.v4, &b.v4), (&a.v6, &b.v6)] {
-            let want = keyed(input, x, last);
-            if !want.clone().eq(keyed(output, y, last)) {
-                return unproven(format!("run {n} answers differently"));
+        let out_text = |i: u32| output.entry(i as usize).text;
+        for family in [Family::V4, Family::V6] {
+            let mut x = keyed(a.ranges(family), last, |i| want.error_text(i));
+            let mut y = keyed(b.ranges(family), last, out_text);
+            loop {
+                match (x.next(), y.next()) {
+                    (None, None) => break,
+                    (p, q) if p == q => ranges += 1,
+                    _ => return unproven(format!("run {n} answers differently")),
+                }
             }
-            ranges += want.count();
         }
     }
     Ok(ranges)
@@ -229,29 +243,43 @@ fn prove(
 /// and none are one answer in the last run; a malformed pattern's by its
 /// text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Key<'a> {
-    Match,
-    NoMatch,
-    Next,
+enum Answer<'a> {
+    Value(u32),
     Error(&'a [u8]),
 }
 
 /// One family's ranges of a run with their answers, adjacent equal ones
 /// merged, as they are walked (nothing stored).
 fn keyed<'a>(
-    list: &'a MatchList,
-    ranges: &'a [(u128, Option<Hit>)],
+    ranges: RunRanges<'a>,
     last: bool,
-) -> impl Iterator<Item = (u128, Key<'a>)> + Clone + 'a {
-    let key = move |h: Option<Hit>| match h {
-        Some(Hit::Match(_)) => Key::Match,
-        Some(Hit::Negated(_)) if !last => Key::NoMatch,
-        Some(Hit::Negated(_)) | None => Key::Next,
-        Some(Hit::Error(i)) => Key::Error(&list.entries[i as usize].text),
-    };
+    error_text: impl Fn(u32) -> &'a [u8] + 'a,
+) -> impl Iterator<Item = (u128, Answer<'a>)> + 'a {
+    let mut previous = None;
     ranges
-        .iter()
-        .enumerate()
-        .filter(move |&(i, &(_, h))| i == 0 || key(ranges[i - 1].1) != key(h))
-        .map(move |(_, &(s, h))| (s, key(h)))
+        .map(move |(start, hit)| {
+            let answer = match (hit, value(hit, last)) {
+                (Some(Hit::Error(i)), _) => Answer::Error(error_text(i)),
+                (_, v) => Answer::Value(v.unwrap_or(NO_ANSWER)),
+            };
+            (start, answer)
+        })
+        .filter(move |&(_, answer)| previous.replace(answer) != Some(answer))
+}
+
+/// The proven list's text, one entry per line, as written: the text that
+/// was read back (it names no `/file` that could be read: those were
+/// written out, so every entry is a line of its own).
+fn written(out: &MatchList) -> Result<Vec<u8>, NotWritten> {
+    let mut text = Vec::new();
+    for e in out.entries() {
+        if e.source.is_some() {
+            return Err(NotWritten::Unproven(
+                "the output names a file that can be read".to_string(),
+            ));
+        }
+        text.extend_from_slice(e.as_written());
+        text.push(b'\n');
+    }
+    Ok(text)
 }

@@ -154,7 +154,7 @@ fn list(release: Release, pname: &[u8], patterns: &[u8], out: Output) -> ExitCod
         Err(why) => return fatal(&why),
     };
     if out == Output::Minimal {
-        return minimal_of_list(&list, kind);
+        return minimal_of_list(list, kind);
     }
     let Ok(report) = lint_list(&list, kind, IPV6, &mut read_file) else {
         return fatal(&[pname, b": too many entries to compile"].concat());
@@ -164,17 +164,18 @@ fn list(release: Release, pname: &[u8], patterns: &[u8], out: Output) -> ExitCod
 
 /// `--minimal` for a list: one entry per line on stdout (a /file's form),
 /// what it is on stderr.
-fn minimal_of_list(list: &MatchList, kind: ListKind) -> ExitCode {
+fn minimal_of_list(list: MatchList, kind: ListKind) -> ExitCode {
     use std::io::Write;
-    let reparse = |t: &[u8]| MatchList::parse(list.release, &list.pname, t, &mut read_file);
+    let (release, pname) = (list.release, list.pname.clone());
+    let reparse = |t: &[u8]| MatchList::parse(release, &pname, t, &mut read_file);
     let m = match minimal_list(list, kind, IPV6, &reparse) {
         Ok(m) => m,
         Err(NotWritten::TooLarge) => {
-            return fatal(&[&list.pname, b": too many entries to compile".as_slice()].concat());
+            return fatal(&[&pname, b": too many entries to compile".as_slice()].concat());
         }
         Err(NotWritten::Unproven(why)) => {
             let head = b": no smaller list could be proven equivalent: ".as_slice();
-            return fatal(&[&list.pname, head, why.as_bytes()].concat());
+            return fatal(&[&pname, head, why.as_bytes()].concat());
         }
     };
     if std::io::stdout().write_all(&m.text).is_err() {
@@ -182,7 +183,7 @@ fn minimal_of_list(list: &MatchList, kind: ListKind) -> ExitCode {
     }
     eprintln!(
         "pfinet: {}: {} entries, minimal {}; proven equivalent over {} ranges",
-        text(&list.pname),
+        text(&pname),
         m.entries_in,
         m.entries,
         m.ranges

@@ -145,12 +145,12 @@ fn explain(list: &MatchList, ev: &Evaluation, who: &str, unlooked: &str) -> Exit
         println!(
             "entry {} not evaluated: {}: {unlooked}; taken as no match",
             i + 1,
-            text(list.entries[i].as_written())
+            text(list.entry(i).as_written())
         );
     }
     match ev.decided_by {
         Some(i) => {
-            let e = &list.entries[i];
+            let e = list.entry(i);
             let source = e
                 .source
                 .as_ref()
@@ -165,11 +165,11 @@ fn explain(list: &MatchList, ev: &Evaluation, who: &str, unlooked: &str) -> Exit
             println!(
                 "{how} entry {} of {}: {}{source}{table}",
                 i + 1,
-                list.entries.len(),
+                list.len(),
                 text(e.as_written())
             );
         }
-        None => println!("no entry matched ({} entries)", list.entries.len()),
+        None => println!("no entry matched ({} entries)", list.len()),
     }
     if ev.matched {
         ExitCode::SUCCESS
