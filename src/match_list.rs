@@ -599,6 +599,45 @@ mod tests {
     }
 
     #[test]
+    fn entries_keep_their_written_form_reason_and_source() {
+        // Postfix folds address patterns; the text as written is kept for
+        // the findings. A /file that cannot be opened is Postfix's
+        // surrogate table: positive, whatever its `!`s.
+        let mut files = |p: &[u8]| match p {
+            b"/f" => Ok(b"[2001:DB8::]/32\n".to_vec()),
+            _ => Err(libc::ENOENT),
+        };
+        let text = b"!/missing 10.0.0.1 !Hash:/X /f";
+        let l = MatchList::parse(Release::V3_9, b"p", text, &mut files).unwrap();
+        assert_eq!(l.len(), 4);
+        let e = l.entry(0);
+        assert_eq!(
+            (e.text, e.positive, e.written),
+            (&b"!/missing"[..], true, None)
+        );
+        assert_eq!(
+            e.kind,
+            Kind::MissingFile {
+                reason: b"open file /missing: No such file or directory"
+            }
+        );
+        assert_eq!(
+            (l.entry(1).text, l.entry(1).written),
+            (&b"10.0.0.1"[..], None)
+        );
+        let t = l.entry(2);
+        assert_eq!(
+            (t.kind, t.text, t.positive),
+            (Kind::Table, &b"!Hash:/X"[..], false)
+        );
+        let f = l.entry(3);
+        assert_eq!(f.text, b"[2001:db8::]/32");
+        assert_eq!(f.as_written(), b"[2001:DB8::]/32");
+        assert_eq!(f.source, Some((&b"/f"[..], 1)));
+        assert_eq!(l.entries().filter(|e| e.source.is_none()).count(), 3);
+    }
+
+    #[test]
     fn releases_of_versions() {
         let r = |v: &str| Release::of_version(v.as_bytes());
         assert_eq!(r("3.7.11"), Some(Release::V3_7));
