@@ -153,13 +153,13 @@ impl CidrBuilder {
         // The positive patterns before entry `end`, inside today's blocks.
         let mut plain_before =
             |end: u32, open: &[(CidrPattern, bool)], painters: &mut [Painter; 2]| {
-                while let Some((lo, hi, code)) = v4.next_if(|r| r.2 < end) {
-                    let set = conditions(open, Family::V4, vec![(lo.into(), hi.into())]);
-                    painters[0].paint_set(&set, Hit::Match(code));
+                while let Some(s) = v4.next_if(|s| s.code < end) {
+                    let set = conditions(open, Family::V4, vec![(s.lo.into(), s.hi().into())]);
+                    painters[0].paint_set(&set, Hit::Match(s.code));
                 }
-                while let Some((lo, hi, code)) = v6.next_if(|r| r.2 < end) {
-                    let set = conditions(open, Family::V6, vec![(lo, hi)]);
-                    painters[1].paint_set(&set, Hit::Match(code));
+                while let Some(s) = v6.next_if(|s| s.code < end) {
+                    let set = conditions(open, Family::V6, vec![(s.lo, s.hi())]);
+                    painters[1].paint_set(&set, Hit::Match(s.code));
                 }
             };
         for (i, rule) in self.other {

@@ -14,7 +14,7 @@
 use super::cidr::{conditions, own_set};
 use super::list::paint_pattern;
 use super::table::{IndexKey, Parts};
-use super::{CidrRule, CidrTable, Families, Hit, Key, Ranges, Set, decode, family_max};
+use super::{CidrRule, CidrTable, Families, Hit, Key, Ranges, Set, Span, decode, family_max};
 use crate::cidr_match::{CidrPattern, Family};
 use crate::match_ops::is_dictionary;
 use std::borrow::Cow;
@@ -232,10 +232,10 @@ fn paint_one(ranges: &mut Ranges, i: usize, text: &[u8], ipv6: bool) {
 
 /// One pattern's painted ranges (at most two, which nest or are
 /// disjoint: its exact form and its network) as a set.
-fn own_ranges<K: Copy + Into<Key>>(painted: &[(K, K, u32)]) -> Set {
+fn own_ranges<K: IndexKey>(painted: &[Span<K>]) -> Set {
     let mut set: Set = painted
         .iter()
-        .map(|&(lo, hi, _)| (lo.into(), hi.into()))
+        .map(|s| (s.lo.into(), s.hi().into()))
         .collect();
     set.sort_unstable();
     set.dedup_by(|b, a| {
@@ -246,10 +246,10 @@ fn own_ranges<K: Copy + Into<Key>>(painted: &[(K, K, u32)]) -> Set {
 }
 
 /// Whether a pattern's painted ranges are a malformed pattern's.
-fn failing<K>(painted: &[(K, K, u32)]) -> bool {
+fn failing<K>(painted: &[Span<K>]) -> bool {
     painted
         .iter()
-        .any(|&(_, _, code)| matches!(decode(code), Some(Hit::Error(_))))
+        .any(|s| matches!(decode(s.code), Some(Hit::Error(_))))
 }
 
 /// A run of a match list's address patterns (see [`list_runs`]): its

@@ -185,18 +185,59 @@ impl Families {
     }
 }
 
-/// Ranges that nest or are disjoint, per family, for [`sweep`].
+/// Prefixes (ranges that nest or are disjoint), per family, for
+/// [`sweep`].
 #[derive(Default)]
 struct Ranges {
-    v4: Vec<(u32, u32, u32)>,
-    v6: Vec<(u128, u128, u32)>,
+    v4: Vec<Span<u32>>,
+    v6: Vec<Span<u128>>,
+}
+
+/// A prefix with its hit code, as [`Ranges`] keeps it: its first address
+/// and how many host bits it has (0 for one address, the family's width
+/// for all of it), not its last address: 32 bytes for IPv6, not 48 (a
+/// million-entry list paints a million).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span<K> {
+    lo: K,
+    code: u32,
+    host_bits: u8,
+}
+
+impl<K: IndexKey> Span<K> {
+    /// The prefix `lo..=hi` (`hi - lo` one less than a power of two, `lo`
+    /// a multiple of it: every range a match list or a plain cidr rule
+    /// paints).
+    fn of(lo: K, hi: K, code: u32) -> Span<K> {
+        let size_less_one = hi.into() - lo.into();
+        let host_bits = (Key::BITS - size_less_one.leading_zeros()) as u8;
+        let s = Span {
+            lo,
+            code,
+            host_bits,
+        };
+        debug_assert!(
+            s.hi() == hi && lo.into() & size_less_one == 0,
+            "not a prefix"
+        );
+        s
+    }
+
+    /// Its last address.
+    fn hi(&self) -> K {
+        let host = match self.host_bits {
+            0 => 0,
+            b => Key::MAX >> (Key::BITS - u32::from(b)),
+        };
+        K::from_key(self.lo.into() | host)
+    }
 }
 
 impl Ranges {
     fn push(&mut self, family: Family, (lo, hi): (Key, Key), hit: Hit) {
         match family {
-            Family::V4 => self.v4.push((lo as u32, hi as u32, encode(hit))),
-            Family::V6 => self.v6.push((lo, hi, encode(hit))),
+            Family::V4 => self.v4.push(Span::of(lo as u32, hi as u32, encode(hit))),
+            Family::V6 => self.v6.push(Span::of(lo, hi, encode(hit))),
         }
     }
 

@@ -7,7 +7,7 @@
 //! sort and one pass; the painter (painter.rs) remains for sets
 //! that are neither (negated cidr rules, `if` blocks).
 
-use super::{Key, NO_HIT};
+use super::{Key, NO_HIT, Span};
 
 /// An address of one family as a number, in that family's width.
 pub trait IndexKey: Copy + Ord + Into<Key> + std::fmt::Debug {
@@ -253,15 +253,16 @@ fn entry(code: u32) -> u32 {
     code & super::ENTRY_MASK
 }
 
-/// The partition for ranges `lo..=hi` that nest or are disjoint, each
-/// with the hit code of its entry: an address gets the code of the
-/// earliest entry whose range holds it (first match wins).
-pub fn sweep<K: IndexKey>(mut ranges: Vec<(K, K, u32)>) -> Table<K> {
-    // Outer ranges before the ranges they hold; equal ones by entry.
+/// The partition for prefixes that nest or are disjoint, each with the
+/// hit code of its entry: an address gets the code of the earliest entry
+/// whose prefix holds it (first match wins).
+pub(super) fn sweep<K: IndexKey>(mut ranges: Vec<Span<K>>) -> Table<K> {
+    // Outer prefixes before the prefixes they hold (the same start, more
+    // host bits); equal ones by entry.
     ranges.sort_unstable_by(|a, b| {
-        (a.0.cmp(&b.0))
-            .then(b.1.cmp(&a.1))
-            .then(entry(a.2).cmp(&entry(b.2)))
+        (a.lo.cmp(&b.lo))
+            .then(b.host_bits.cmp(&a.host_bits))
+            .then(entry(a.code).cmp(&entry(b.code)))
     });
     let mut out = Partition::with_capacity(2 * ranges.len() + 1);
     out.set(K::from_key(0), NO_HIT);
@@ -274,7 +275,8 @@ pub fn sweep<K: IndexKey>(mut ranges: Vec<(K, K, u32)>) -> Table<K> {
             out.set(after, open.last().map_or(NO_HIT, |&(_, c)| c));
         }
     };
-    for (lo, hi, code) in ranges {
+    for span in ranges {
+        let (lo, hi, code) = (span.lo, span.hi(), span.code);
         while let Some(&(end, _)) = open.last().filter(|&&(end, _)| end < lo) {
             close(&mut open, &mut out, end);
         }

@@ -499,6 +499,32 @@ fn random_cidr_tables_equal_the_walk() {
 }
 
 #[test]
+fn spans_keep_their_prefix() {
+    // A prefix kept as its start and host bits gives its last address
+    // back, from one address to a whole family, in both widths.
+    let v6 = [
+        (0, u128::MAX),
+        (5, 5),
+        (1 << 64, (2 << 64) - 1),
+        (u128::MAX, u128::MAX),
+    ];
+    for (lo, hi) in v6 {
+        let s = Span::of(lo, hi, 7);
+        assert_eq!((s.lo, s.hi(), s.code), (lo, hi, 7));
+    }
+    assert_eq!(Span::of(0u128, u128::MAX, 0).host_bits, 128);
+    assert_eq!(Span::of(0x0a00_0000u128, 0x0aff_ffff, 0).host_bits, 24);
+    for (lo, hi, bits) in [
+        (0u32, u32::MAX, 32),
+        (0x0a00_0000, 0x0a00_00ff, 8),
+        (9, 9, 0),
+    ] {
+        let s = Span::of(lo, hi, 1);
+        assert_eq!((s.hi(), s.host_bits), (hi, bits));
+    }
+}
+
+#[test]
 fn sweep_equals_the_first_match() {
     // Random nested or disjoint ranges (aligned blocks of a small key
     // space), each an entry in list order; every key against the
@@ -514,7 +540,12 @@ fn sweep_equals_the_first_match() {
                 (lo, lo + size - 1, i)
             })
             .collect();
-        let t = sweep(ranges.clone());
+        let t = sweep(
+            ranges
+                .iter()
+                .map(|&(lo, hi, i)| Span::of(lo, hi, i))
+                .collect(),
+        );
         for k in 0..=300u32 {
             let want = ranges
                 .iter()
