@@ -32,6 +32,7 @@ use crate::match_ops::{is_address_text, is_dictionary};
 use crate::name_index::NamadrList;
 use crate::postfix_release::Release;
 use crate::readlline::{self, Event};
+use std::borrow::Cow;
 
 /// Postfix's CHARS_COMMA_SP: the list separators.
 const SEPARATORS: &[u8] = b", \t\r\n";
@@ -240,6 +241,22 @@ impl MatchList {
         }
     }
 
+    /// Entry `i` as Postfix's list holds it: its pattern after one `!`
+    /// when negated, or, for a `/file` that could not be opened, Postfix's
+    /// surrogate table; borrowed where it can be.
+    pub fn held(&self, i: usize) -> Cow<'_, [u8]> {
+        let e = self.entry(i);
+        match (e.kind, e.positive) {
+            (Kind::Address | Kind::Table, true) => Cow::Borrowed(e.pattern()),
+            // One `!`: the text is the pattern as the list holds it.
+            (Kind::Address | Kind::Table, false) if e.text.len() == e.pattern().len() + 1 => {
+                Cow::Borrowed(e.text)
+            }
+            (Kind::Address | Kind::Table, false) => Cow::Owned([b"!", e.pattern()].concat()),
+            (Kind::MissingFile { .. }, _) => Cow::Owned([b"non-existent:", e.pattern()].concat()),
+        }
+    }
+
     /// The entries, in order.
     pub fn entries(&self) -> impl ExactSizeIterator<Item = Entry<'_>> + Clone + '_ {
         (0..self.len()).map(|i| self.entry(i))
@@ -417,16 +434,7 @@ impl MatchList {
         }
         // The patterns as Postfix's list holds them; a missing /file is
         // Postfix's surrogate table.
-        let patterns: Vec<Vec<u8>> = self
-            .entries()
-            .map(|e| {
-                let bang: &[u8] = if e.positive { b"" } else { b"!" };
-                match e.kind {
-                    Kind::Address | Kind::Table => [bang, e.pattern()].concat(),
-                    Kind::MissingFile { .. } => [b"non-existent:", e.pattern()].concat(),
-                }
-            })
-            .collect();
+        let patterns: Vec<Cow<'_, [u8]>> = (0..self.len()).map(|i| self.held(i)).collect();
         let index = match &name {
             None => AddrIndex::new(&patterns, ipv6).map(Index::Addr),
             Some((_, parent)) => NamadrList::new(&patterns, *parent, ipv6).map(Index::Namadr),
@@ -462,7 +470,7 @@ impl MatchList {
                     let e = self.entry(entry);
                     let answer = match e.kind {
                         Kind::MissingFile { reason } => {
-                            let t = &patterns[entry];
+                            let t = &*patterns[entry];
                             TableAnswer::Failed(
                                 [t, b" is unavailable. ".as_slice(), reason].concat(),
                             )
@@ -482,7 +490,7 @@ impl MatchList {
                         TableAnswer::Failed(why) => {
                             let t = match e.kind {
                                 Kind::Table => e.pattern().to_vec(),
-                                _ => patterns[entry].clone(),
+                                _ => patterns[entry].to_vec(),
                             };
                             ev.warnings.push(why);
                             let problem = [&t, b": table lookup problem".as_slice()].concat();

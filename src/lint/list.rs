@@ -28,7 +28,6 @@ use crate::cidr_match::{Family, parse_str};
 use crate::dict_inline::inline_pairs;
 use crate::inet_pton::{ntop4, ntop6, pton4, pton6};
 use crate::match_list::{Entry, Kind, MatchList};
-use std::borrow::Cow;
 
 use super::cidr::host_bits;
 use super::{
@@ -83,7 +82,7 @@ pub fn lint_list(
     let mut tables = Vec::new();
     list_coverage(
         list.len(),
-        |i| held(list, i),
+        |i| list.held(i),
         ipv6,
         |i, c| {
             let e = list.entry(i);
@@ -138,21 +137,6 @@ pub fn lint_list(
         findings,
         rules: list.len(),
     })
-}
-
-/// Entry `i` as Postfix's list holds it (a `/file` that could not be
-/// opened is Postfix's surrogate table), borrowed where it can be.
-pub(super) fn held(list: &MatchList, i: usize) -> Cow<'_, [u8]> {
-    let e = list.entry(i);
-    match (e.kind, e.positive) {
-        (Kind::Address | Kind::Table, true) => Cow::Borrowed(e.pattern()),
-        // One `!`: the text is the pattern as the list holds it.
-        (Kind::Address | Kind::Table, false) if e.text.len() == e.pattern().len() + 1 => {
-            Cow::Borrowed(e.text)
-        }
-        (Kind::Address | Kind::Table, false) => Cow::Owned([b"!", e.pattern()].concat()),
-        (Kind::MissingFile { .. }, _) => Cow::Owned([b"non-existent:", e.pattern()].concat()),
-    }
 }
 
 /// How findings name entry `i`: `entry 3`, or `/file line 4`.

@@ -24,7 +24,6 @@ use crate::match_list::MatchList;
 use std::io::Write;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::list::held;
 use super::{ListKind, NotWritten};
 
 /// What [`minimal_list`] wrote.
@@ -98,7 +97,7 @@ fn lossy(b: &[u8]) -> String {
 /// latter do nothing, and are left in their run.
 fn compile_runs(list: &MatchList, kind: ListKind, ipv6: bool) -> Vec<Run> {
     let host_names_stay = kind == ListKind::NameAddress;
-    list_runs(list.len(), |i| held(list, i), ipv6, |_| host_names_stay)
+    list_runs(list.len(), |i| list.held(i), ipv6, |_| host_names_stay)
 }
 
 /// A run's value for a range: a match (0), a `!` match (1), or none (the
